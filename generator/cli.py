@@ -1,0 +1,73 @@
+"""The ``cablesite`` command line: one sub-command per job, each in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _add_build_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--content", type=Path, default=Path("content"), help="input folder (default: content/)")
+    p.add_argument("--output", type=Path, default=Path("output"), help="output folder (default: output/)")
+    p.add_argument("--base-url", default=None, help="absolute URL of the deployed site, for sitemap and feeds")
+    p.add_argument("--theme", type=Path, default=None, help="theme folder (default: themes/default)")
+    p.add_argument("--config", type=Path, default=None, help="cablesite.toml (default: beside --content)")
+    p.add_argument("--strict", action="store_true", help="warnings fail the build")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cablesite", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="build the static site")
+    _add_build_args(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("serve", help="build, serve on localhost and rebuild on change")
+    _add_build_args(p)
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--bind", default="127.0.0.1")
+
+    p = sub.add_parser("parse", help="print cables as JSON")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--json", action="store_true", help="one JSON object per cable (the default)")
+    p.add_argument("--no-body", action="store_true", help="leave out the body")
+
+    p = sub.add_parser("check", help="parse everything, print diagnostics and field coverage")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--strict", action="store_true", help="any warning makes the exit status 1")
+    p.add_argument("--quiet", action="store_true", help="only the summary table")
+
+    p = sub.add_parser("import", help="write cables into the editable front-matter form")
+    p.add_argument("sources", nargs="+", type=Path)
+    p.add_argument("--content", type=Path, default=Path("content"))
+    p.add_argument("--force", action="store_true", help="overwrite existing files")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            from .build import run_build
+
+            return run_build(args)
+        if args.command == "serve":
+            from .serve import run_serve
+
+            return run_serve(args)
+        if args.command in ("parse", "check"):
+            from . import inspect
+
+            return inspect.run_parse(args) if args.command == "parse" else inspect.run_check(args)
+        if args.command == "import":
+            from .importer import run_import
+
+            return run_import(args)
+    except KeyboardInterrupt:
+        print("cablesite: interrupted", file=sys.stderr)
+        return 130
+    return 2
