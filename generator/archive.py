@@ -1,0 +1,236 @@
+"""The archive: every cable's metadata, indexed, with references resolved.
+
+Loading works on *units*: one input file, or one batch of rows of a
+``cables.csv``. A unit is parsed once (in a worker process), its cables are
+pickled into the cache under the unit's content hash, and only their
+metadata (:class:`Entry`, no text) travels back: the index of the whole
+251,287-cable release fits in a few hundred MB.
+
+:class:`Archive` then answers everything the pages need: cables by id, who
+cites whom, the cables of a tag, an origin, a month, previous and next cable
+of an origin. Two cables with the same id: the one kept is chosen by
+:func:`preference` (documented there); both files are reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import WARNING, Cable, Diagnostic
+
+CABLE_SUFFIXES = {".html", ".htm", ".txt", ".md", ".csv", ".text", ""}
+CSV_BATCH = 1000
+"""Rows of a ``cables.csv`` per unit: small enough to re-parse quickly after an edit."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One cable's metadata, as the index keeps it."""
+
+    id: str
+    created: str
+    subject: str
+    origin: str
+    classification: str
+    tags: tuple[str, ...]
+    ref_ids: tuple[str, ...]
+    """Ids of the references that name a cable, in REF order."""
+    unit: str
+    """Content key of the unit holding the full record."""
+    index: int
+    """Position of the cable in its unit."""
+    source: str
+    """Path of the input file (relative to the content folder)."""
+    line: int
+    """Row or line in ``source`` (0 for one-cable files)."""
+    editable: bool
+    """Read from the editable front-matter form (a keeper's correction)."""
+    partial: bool
+    size: int
+    """Length of the body in characters."""
+
+    @classmethod
+    def from_cable(cls, cable: Cable, unit: str, index: int, source: str) -> Entry:
+        return cls(
+            id=cable.id,
+            created=cable.created,
+            subject=cable.subject,
+            origin=cable.origin,
+            classification=cable.classification,
+            tags=cable.tags,
+            ref_ids=tuple(r.id for r in cable.references if r.id),
+            unit=unit,
+            index=index,
+            source=source,
+            line=cable.source_line,
+            editable=source.endswith(".md"),
+            partial=cable.partial,
+            size=len(cable.body),
+        )
+
+
+def preference(entry: Entry) -> tuple:
+    """Sort key choosing which of several cables with one id is kept (the smallest wins).
+
+    The rule: a cable in the editable front-matter form (a keeper's correction)
+    beats the others; then a full text beats a partial extract; then the longer
+    body; then the input path that sorts first, so the choice never depends on
+    the order files were read in.
+    """
+    return (not entry.editable, entry.partial, -entry.size, entry.source, entry.line)
+
+
+@dataclass(slots=True)
+class UnitResult:
+    """What a worker sends back for one unit."""
+
+    source: str
+    key: str
+    entries: list[Entry]
+    diagnostics: list[Diagnostic]
+
+
+# -- scanning ---------------------------------------------------------------------------------
+
+
+def scan(content: Path) -> Iterator[Path]:
+    """Cable input files under ``content``, sorted, skipping ``pages/``, hidden files and settings."""
+    for dirpath, dirnames, filenames in os.walk(content):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
+        here = Path(dirpath)
+        if here == content:
+            dirnames[:] = [d for d in dirnames if d != "pages"]
+        for name in sorted(filenames):
+            if name.startswith(".") or name in ("cablesite.toml", "README.md"):
+                continue
+            if Path(name).suffix.lower() in CABLE_SUFFIXES:
+                yield here / name
+
+
+def unit_key(source: str, data: bytes) -> str:
+    """The cache key of a unit: its path and its bytes."""
+    h = hashlib.sha1(source.encode("utf-8", "surrogateescape"))
+    h.update(b"\0")
+    h.update(data)
+    return h.hexdigest()
+
+
+# -- the cache of parsed units ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Cache:
+    """Parsed units, pickled by content key under one folder."""
+
+    root: Path
+
+    def path(self, key: str) -> Path:
+        return self.root / "units" / key[:2] / f"{key}.pickle"
+
+    def load(self, key: str) -> tuple[list[Cable], list[Diagnostic]] | None:
+        try:
+            with open(self.path(key), "rb") as f:
+                return pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            return None
+
+    def store(self, key: str, cables: list[Cable], diagnostics: list[Diagnostic]) -> None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump((cables, diagnostics), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)
+
+
+# -- the index --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Archive:
+    """All kept cables' metadata and the relations between them."""
+
+    entries: dict[str, Entry]
+    """Kept cables by id."""
+    cited_by: dict[str, list[str]] = field(default_factory=dict)
+    """Id -> ids of the archive's cables whose REF list names it, oldest first."""
+    by_tag: dict[str, list[str]] = field(default_factory=dict)
+    by_origin: dict[str, list[str]] = field(default_factory=dict)
+    by_year: dict[str, list[str]] = field(default_factory=dict)
+    by_month: dict[str, list[str]] = field(default_factory=dict)
+    by_classification: dict[str, list[str]] = field(default_factory=dict)
+    """Each listing's ids newest first (``created`` descending, then id)."""
+    neighbours: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Id -> (previous, next) cable of the same origin by date, ``""`` at the ends."""
+
+    def __contains__(self, cable_id: str) -> bool:
+        return cable_id in self.entries
+
+
+def choose(entries: Iterable[Entry]) -> tuple[dict[str, Entry], list[Diagnostic]]:
+    """Keep one cable per id by :func:`preference`; a warning names every file of a duplicate."""
+    groups: dict[str, list[Entry]] = defaultdict(list)
+    for e in entries:
+        groups[e.id].append(e)
+    kept: dict[str, Entry] = {}
+    diagnostics: list[Diagnostic] = []
+    for cable_id, group in groups.items():
+        group.sort(key=preference)
+        kept[cable_id] = group[0]
+        for loser in group[1:]:
+            diagnostics.append(
+                Diagnostic(
+                    loser.source,
+                    loser.line,
+                    WARNING,
+                    f"duplicate id {cable_id}: also in {group[0].source}"
+                    + (f" (row {group[0].line})" if group[0].line else "")
+                    + "; keeping that one",
+                )
+            )
+    return kept, diagnostics
+
+
+def _newest_first(ids: list[str], entries: dict[str, Entry]) -> list[str]:
+    return sorted(ids, key=lambda i: (entries[i].created, i), reverse=True)
+
+
+def index(entries: dict[str, Entry]) -> Archive:
+    """Build every listing and relation in one pass over the kept cables."""
+    archive = Archive(entries)
+    cited_by: dict[str, list[str]] = defaultdict(list)
+    lists: dict[str, dict[str, list[str]]] = {
+        name: defaultdict(list) for name in ("tag", "origin", "year", "month", "classification")
+    }
+    for cable_id, e in entries.items():
+        for ref in dict.fromkeys(e.ref_ids):
+            if ref in entries and ref != cable_id:
+                cited_by[ref].append(cable_id)
+        for tag in e.tags:
+            lists["tag"][tag].append(cable_id)
+        lists["origin"][e.origin or "Unknown origin"].append(cable_id)
+        lists["classification"][e.classification or "UNKNOWN"].append(cable_id)
+        if len(e.created) >= 7:
+            lists["year"][e.created[:4]].append(cable_id)
+            lists["month"][e.created[:7]].append(cable_id)
+    archive.cited_by = {k: sorted(v, key=lambda i: (entries[i].created, i)) for k, v in cited_by.items()}
+    archive.by_tag = {k: _newest_first(v, entries) for k, v in lists["tag"].items()}
+    archive.by_origin = {k: _newest_first(v, entries) for k, v in lists["origin"].items()}
+    archive.by_year = {k: _newest_first(v, entries) for k, v in lists["year"].items()}
+    archive.by_month = {k: _newest_first(v, entries) for k, v in lists["month"].items()}
+    archive.by_classification = {
+        k: _newest_first(v, entries) for k, v in lists["classification"].items()
+    }
+    for ids in archive.by_origin.values():
+        chrono = ids[::-1]
+        for i, cable_id in enumerate(chrono):
+            prev = chrono[i - 1] if i > 0 else ""
+            nxt = chrono[i + 1] if i + 1 < len(chrono) else ""
+            archive.neighbours[cable_id] = (prev, nxt)
+    return archive

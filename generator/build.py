@@ -1,0 +1,489 @@
+"""``cablesite build``: read everything, index, then render and write — in that order.
+
+1. **Load.** Every input file (or batch of ``cables.csv`` rows) is a unit. A unit
+   whose path, size and mtime match the last build is taken from the manifest;
+   others are read and parsed in worker processes, with the parse cached by
+   content hash. Only metadata comes back.
+2. **Index.** Duplicates resolved, references and backlinks, listings.
+3. **Plan.** Every output file with the data it shows (``site.py``). A page's
+   *key* hashes that data with the theme's and settings' fingerprints; a page
+   whose key is the one recorded for it last time keeps its file (Lektor's
+   dependency records, reduced to one hash per page).
+4. **Render and write** the other pages in worker processes into a staging
+   folder, then swap or patch ``output/`` atomically (``write.py``). Files whose
+   bytes did not change are not rewritten.
+
+The manifest (keys, units, diagnostics) lives in ``.<output>.cache/`` beside
+the output, with the parse cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import pickle
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import feeds, paths, site, write
+from .archive import CSV_BATCH, Cache, Entry, UnitResult, choose, index, scan, unit_key
+from .config import Config, ConfigError, load_config
+from .model import ERROR, WARNING, Diagnostic
+from .views import CableRow, CableView, EditorialView, Link, PageContext, RefView, SiteInfo
+
+MANIFEST_VERSION = 1
+PATCH_LIMIT = 2000
+"""Above this many changed files the build makes a fresh tree instead of patching."""
+SHOWN_DIAGNOSTICS = 200
+
+
+@dataclass(slots=True)
+class Manifest:
+    """What the last build saw and made; the basis of incremental builds."""
+
+    fingerprint: str = ""
+    files: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    """Input path -> (size, mtime_ns, unit key) of one-unit files."""
+    units: dict[str, tuple[list[Entry], list[Diagnostic]]] = field(default_factory=dict)
+    """Unit key -> its entries and diagnostics."""
+    csv_units: dict[str, list[str]] = field(default_factory=dict)
+    """CSV input path -> its unit keys, for a CSV whose (size, mtime) match."""
+    pages: dict[str, bytes] = field(default_factory=dict)
+    """Output path -> key of the page last written there."""
+
+
+@dataclass(slots=True)
+class Result:
+    cables: int = 0
+    written: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity == ERROR for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity == WARNING for d in self.diagnostics)
+
+
+class BuildError(Exception):
+    """The build could not finish; ``output/`` is as it was."""
+
+
+# -- worker processes -------------------------------------------------------------------------
+# Each worker process holds its own renderer and settings, set once by _init_worker.
+
+_worker: dict[str, object] = {}
+
+
+def _init_worker(config: Config, output: Path, cache_root: Path, mode: str) -> None:
+    from .render import Renderer
+
+    _worker.update(
+        renderer=Renderer(Path(config.theme), _site_info(config)),
+        config=config, output=output, cache=Cache(cache_root), mode=mode,
+    )
+
+
+def _parse_unit(task: tuple[str, str, str]) -> UnitResult:
+    """Read, hash and parse one input file (cache hit: unpickle)."""
+    from . import parse
+
+    abs_path, rel, cache_root = task
+    cache = Cache(Path(cache_root))
+    try:
+        with open(abs_path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        return UnitResult(rel, "", [], [Diagnostic(rel, 0, ERROR, f"cannot read: {exc.strerror or exc}")])
+    key = unit_key(rel, data)
+    cached = cache.load(key)
+    if cached is None:
+        cables, diagnostics = parse.read(rel, data)
+        cache.store(key, cables, diagnostics)
+    else:
+        cables, diagnostics = cached
+    entries = [Entry.from_cable(c, key, i, rel) for i, c in enumerate(cables)]
+    return UnitResult(rel, key, entries, diagnostics)
+
+
+def _render_cables(task: tuple[str, list[site.CableJob]]) -> list[tuple[str, bool]]:
+    unit, jobs = task
+    cache: Cache = _worker["cache"]  # type: ignore[assignment]
+    loaded = cache.load(unit)
+    if loaded is None:
+        raise BuildError(f"parse cache entry {unit} vanished during the build")
+    cables = loaded[0]
+    out = []
+    for job in jobs:
+        cable = cables[job.index]
+        view = _cable_view(cable, job, _worker["config"])  # type: ignore[arg-type]
+        html = _worker["renderer"].cable(_context(job.page), view)  # type: ignore[attr-defined]
+        out.append((job.page, _put(job.page, html.encode("utf-8"))))
+        data = json.dumps({**cable.front_matter(), "body": cable.body}, ensure_ascii=False, indent=1)
+        out.append((job.json, _put(job.json, data.encode("utf-8"))))
+    return out
+
+
+def _render_pages(pages: list[site.Page]) -> list[tuple[str, bool]]:
+    renderer = _worker["renderer"]
+    out = []
+    for page in pages:
+        method = getattr(renderer, page.kind)
+        html = method(_context(page.path)) if page.view is None else method(_context(page.path), page.view)
+        out.append((page.path, _put(page.path, html.encode("utf-8"))))
+    return out
+
+
+def _put(rel: str, data: bytes) -> bool:
+    return write.put(_worker["output"], _worker["mode"], rel, data)  # type: ignore[arg-type]
+
+
+def _context(path: str) -> PageContext:
+    return PageContext(path, paths.root_prefix(path), _site_info(_worker["config"]))  # type: ignore[arg-type]
+
+
+def _site_info(config: Config) -> SiteInfo:
+    search = (Path(config.theme) / "templates" / "search.html").is_file()
+    return SiteInfo(config.title, config.base_url, search)
+
+
+def _cable_view(cable, job: site.CableJob, config: Config) -> CableView:
+    targets = dict(job.targets)
+    refs = tuple(
+        RefView(
+            r.letter, r.text, r.id, targets.get(r.id),
+            config.missing_ref_url.replace("{id}", r.id) if r.id and r.id not in targets and config.missing_ref_url else "",
+        )
+        for r in cable.references
+    )
+    return CableView(cable, refs, job.referenced_by, job.prev, job.next, job.tags,
+                     job.origin_href, job.classification_href, job.json)
+
+
+# -- the pipeline -----------------------------------------------------------------------------
+
+
+def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progress: bool = False) -> Result:
+    """Build ``content`` into ``output``; raise :class:`BuildError` when it cannot finish."""
+    from .render import Renderer
+
+    start = time.monotonic()
+    content, output = content.resolve(), output.resolve()
+    if not content.is_dir():
+        raise BuildError(f"content folder not found: {content}")
+    if output == content or output in content.parents:
+        raise BuildError(f"the output folder {output} must not hold the content folder")
+    cache_root = output.parent / f".{output.name}.cache"
+    renderer = Renderer(Path(config.theme), _site_info(config))
+    fingerprint = hashlib.sha256(
+        f"{MANIFEST_VERSION}:{config.fingerprint()}:{renderer.fingerprint}".encode()).hexdigest()
+    old = _load_manifest(cache_root)
+    result = Result()
+    with _Pool(jobs) as pool:
+        # 1. load
+        new = Manifest(fingerprint)
+        entries, diagnostics = _load(content, cache_root, old, new, pool, progress)
+        # 2. index
+        kept, dup = choose(entries)
+        diagnostics.extend(dup)
+        archive = index(kept)
+        result.cables = len(kept)
+        result.diagnostics = diagnostics
+        # 3. plan
+        from .parse.tags import GLOSSARY
+
+        rows = {i: site.row(e) for i, e in kept.items()}
+        glossary = {k: (m, kind) for k, (m, kind) in GLOSSARY.items()}
+        editorial, editorial_pages = _editorial(content, rows, diagnostics)
+        pages = [*site.plan_indexes(archive, rows, glossary, config, editorial), *editorial_pages]
+        files = _static_files(renderer, config, archive, rows, pages)
+        jobs_by_unit: dict[str, list[site.CableJob]] = {}
+        render_pages: list[site.Page] = []
+        keys: dict[str, bytes] = {}
+        reuse_ok = old.fingerprint == fingerprint and output.is_dir()
+        for job in site.cable_jobs(archive, rows, glossary):
+            key = _key(fingerprint, job)
+            keys[job.page] = keys[job.json] = key
+            if not (reuse_ok and old.pages.get(job.page) == key and old.pages.get(job.json) == key):
+                jobs_by_unit.setdefault(job.unit, []).append(job)
+        for page in pages:
+            key = _key(fingerprint, page)
+            keys[page.path] = key
+            if not (reuse_ok and old.pages.get(page.path) == key):
+                render_pages.append(page)
+        for rel, data in files.items():
+            keys[rel] = hashlib.sha1(data).digest()
+        stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
+        todo = sum(len(j) * 2 for j in jobs_by_unit.values()) + len(render_pages) + len(files)
+        mode = "patch" if output.is_dir() and old.pages and todo + len(stale) <= PATCH_LIMIT else "fresh"
+        # 4. render and write
+        write.begin(output)
+        try:
+            pool.start_renderers(config, output, cache_root, mode)
+            changed = _render_all(pool, jobs_by_unit, render_pages, progress)
+            for rel, data in files.items():
+                changed.append((rel, write.put(output, mode, rel, data)))
+            written = [rel for rel, did in changed if did]
+            result.written = len(written)
+            result.unchanged = len(keys) - len(written)
+            result.deleted = len(stale)
+            if mode == "fresh":
+                rendered = {rel for rel, _ in changed}
+                write.commit_fresh(output, [p for p in keys if p not in rendered])
+            elif written or stale:
+                write.commit_patch(output, written, stale)
+            else:
+                write.recover(output)
+        except BaseException:
+            write.recover(output)
+            raise
+    new.pages = keys
+    _save_manifest(cache_root, new)
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _key(fingerprint: str, item: object) -> bytes:
+    return hashlib.sha1(fingerprint.encode() + pickle.dumps(item, protocol=4)).digest()
+
+
+def _load(content: Path, cache_root: Path, old: Manifest, new: Manifest, pool: _Pool,
+          progress: bool) -> tuple[list[Entry], list[Diagnostic]]:
+    from . import parse
+
+    entries: list[Entry] = []
+    diagnostics: list[Diagnostic] = []
+    tasks: list[tuple[str, str, str]] = []
+    for path in scan(content):
+        rel = path.relative_to(content).as_posix()
+        try:
+            st = path.stat()
+        except OSError as exc:
+            diagnostics.append(Diagnostic(rel, 0, ERROR, f"cannot read: {exc.strerror or exc}"))
+            continue
+        stamp = (st.st_size, st.st_mtime_ns)
+        if path.suffix.lower() == ".csv" and st.st_size > 0:
+            prev = old.files.get(rel)
+            if prev and prev[:2] == stamp and all(k in old.units for k in old.csv_units.get(rel, ())):
+                new.files[rel] = prev
+                new.csv_units[rel] = old.csv_units[rel]
+                for k in old.csv_units[rel]:
+                    new.units[k] = old.units[k]
+                continue
+            keys = []
+            for key, cables, diags in _csv_units(rel, path, parse, cache_root):
+                keys.append(key)
+                new.units[key] = ([Entry.from_cable(c, key, i, rel) for i, c in enumerate(cables)], diags)
+            new.files[rel] = (*stamp, "")
+            new.csv_units[rel] = keys
+            continue
+        prev = old.files.get(rel)
+        if prev and prev[:2] == stamp and prev[2] in old.units:
+            new.files[rel] = prev
+            new.units[prev[2]] = old.units[prev[2]]
+            continue
+        tasks.append((str(path), rel, str(cache_root)))
+    for res in pool.imap(_parse_unit, tasks, progress, "parsing"):
+        if res.key:
+            new.files[res.source] = (*_stamp(content / res.source), res.key)
+            new.units[res.key] = (res.entries, res.diagnostics)
+        else:
+            diagnostics.extend(res.diagnostics)
+    for unit_entries, unit_diags in new.units.values():
+        entries.extend(unit_entries)
+        diagnostics.extend(unit_diags)
+    diagnostics.sort(key=lambda d: (d.path, d.line, d.message))
+    return entries, diagnostics
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _csv_units(rel: str, path: Path, parse, cache_root: Path) -> Iterator[tuple[str, list, list]]:
+    """Stream a cables.csv in batches of rows; each batch is a cached unit."""
+    cache = Cache(cache_root)
+    batch: list = []
+    diags: list[Diagnostic] = []
+
+    def flush() -> tuple[str, list, list]:
+        key = hashlib.sha1(rel.encode() + pickle.dumps((batch, diags), protocol=4)).hexdigest()
+        if cache.load(key) is None:
+            cache.store(key, batch, diags)
+        return key, batch, diags
+
+    with open(path, "rb") as stream:
+        for cable, row_diags in parse.iter_csv(rel, stream):
+            diags.extend(row_diags)
+            if cable is not None:
+                batch.append(cable)
+            if len(batch) >= CSV_BATCH:
+                yield flush()
+                batch, diags = [], []
+    if batch or diags:
+        yield flush()
+
+
+def _editorial(content: Path, rows: dict[str, CableRow],
+               diagnostics: list[Diagnostic]) -> tuple[tuple[Link, ...], list[site.Page]]:
+    from .markdown import render_markdown
+
+    folder = content / "pages"
+    links, pages = [], []
+    if not folder.is_dir():
+        return (), []
+    for path in sorted(folder.glob("*.md")):
+        rel = path.relative_to(content).as_posix()
+        try:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError as exc:
+            diagnostics.append(Diagnostic(rel, 0, ERROR, f"cannot read: {exc.strerror or exc}"))
+            continue
+        out = f"pages/{paths.safe_name(path.stem)}.html"
+        title, html = render_markdown(text, link_cable=lambda i: f"../{rows[i].href}" if i in rows else None)
+        title = title or path.stem.replace("-", " ").capitalize()
+        links.append(Link(title, out, 0))
+        pages.append(site.Page(out, "editorial", EditorialView(title, html)))
+    return tuple(links), pages
+
+
+def _static_files(renderer, config: Config, archive, rows: dict[str, CableRow],
+                  pages: list[site.Page]) -> dict[str, bytes]:
+    files = dict(renderer.static_files())
+    all_pages = sorted([r.href for r in rows.values()] + [p.path for p in pages if p.path != "404.html"])
+    files.update(feeds.sitemaps(config.base_url, all_pages))
+    files["robots.txt"] = feeds.robots(config.base_url)
+    newest = sorted(rows.values(), key=lambda r: (r.created, r.id), reverse=True)[: config.feed_size]
+    files["feed.xml"] = feeds.atom(config.title, config.base_url, "feed.xml", newest)
+    for tag, ids in archive.by_tag.items():
+        feed = paths.tag_feed(tag)
+        files[feed] = feeds.atom(f"{config.title}: {tag}", config.base_url, feed,
+                                 site.newest_rows(ids, rows, config.feed_size))
+    return files
+
+
+def _render_all(pool: _Pool, jobs_by_unit: dict[str, list[site.CableJob]],
+                pages: list[site.Page], progress: bool) -> list[tuple[str, bool]]:
+    tasks: list[tuple[str, object]] = [("c", t) for t in jobs_by_unit.items()]
+    tasks += [("p", pages[i : i + 50]) for i in range(0, len(pages), 50)]
+    out: list[tuple[str, bool]] = []
+    for res in pool.imap(_render_task, tasks, progress, "rendering"):
+        out.extend(res)
+    return out
+
+
+def _render_task(task: tuple[str, object]) -> list[tuple[str, bool]]:
+    """Render one task; a template or write fault becomes a BuildError naming the page."""
+    from jinja2 import TemplateError
+
+    kind, payload = task
+    try:
+        return _render_cables(payload) if kind == "c" else _render_pages(payload)  # type: ignore[arg-type]
+    except TemplateError as exc:
+        where = payload[1][0].page if kind == "c" else payload[0].path  # type: ignore[index]
+        line = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+        raise BuildError(f"template error{line} while rendering {where}: {exc}") from None
+
+
+class _Pool:
+    """Worker processes (or none, for ``--jobs 1``), with a progress bar over results."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = max(1, jobs)
+        self.pool: multiprocessing.pool.Pool | None = None
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+    def start_renderers(self, config: Config, output: Path, cache_root: Path, mode: str) -> None:
+        self._close()
+        if self.jobs == 1:
+            _init_worker(config, output, cache_root, mode)
+        else:
+            ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+            self.pool = ctx.Pool(self.jobs, _init_worker, (config, output, cache_root, mode))
+
+    def imap(self, fn, tasks: list, progress: bool, label: str) -> Iterable:
+        if not tasks:
+            return []
+        if self.jobs == 1 or len(tasks) < 4:
+            results: Iterable = map(fn, tasks)
+        else:
+            if self.pool is None:
+                ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+                self.pool = ctx.Pool(self.jobs)
+            results = self.pool.imap(fn, tasks, chunksize=max(1, min(64, len(tasks) // (self.jobs * 8))))
+        if progress:
+            from tqdm import tqdm
+
+            results = tqdm(results, total=len(tasks), desc=label, unit="task", file=sys.stderr, leave=False)
+        return results
+
+
+def _load_manifest(cache_root: Path) -> Manifest:
+    try:
+        with open(cache_root / "manifest.pickle", "rb") as f:
+            manifest = pickle.load(f)
+        return manifest if isinstance(manifest, Manifest) else Manifest()
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+        return Manifest()
+
+
+def _save_manifest(cache_root: Path, manifest: Manifest) -> None:
+    cache_root.mkdir(parents=True, exist_ok=True)
+    write.write_file(cache_root / "manifest.pickle", pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def run_build(args) -> int:
+    """The ``cablesite build`` command."""
+    try:
+        config = load_config(args.config or args.content / "cablesite.toml",
+                             base_url=args.base_url, theme=args.theme)
+        progress = not args.quiet and sys.stderr.isatty()
+        result = build(args.content, args.output, config, jobs=args.jobs, progress=progress)
+    except (ConfigError, BuildError, write.UnsafePath) as exc:
+        print(f"cablesite: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"cablesite: error: {exc.strerror or exc}: {exc.filename or ''} (output left as it was)",
+              file=sys.stderr)
+        return 1
+    report(result)
+    if result.errors and args.strict or result.warnings and args.strict:
+        return 1
+    return 0
+
+
+def report(result: Result) -> None:
+    shown = result.diagnostics[:SHOWN_DIAGNOSTICS]
+    for d in shown:
+        print(d, file=sys.stderr)
+    if len(result.diagnostics) > len(shown):
+        print(f"... and {len(result.diagnostics) - len(shown)} more (cablesite check lists them all)",
+              file=sys.stderr)
+    print(
+        f"cablesite: {result.cables} cables, {result.written} files written, {result.unchanged} unchanged, "
+        f"{result.deleted} removed, {result.warnings} warnings, {result.errors} errors, "
+        f"{result.seconds:.1f} s",
+        file=sys.stderr,
+    )
+

@@ -1,0 +1,242 @@
+"""The site's pages: from the indexed archive to one view record per output file.
+
+Nothing here renders or writes. :func:`plan` returns every page the site has,
+each with the data its template needs; the build hashes that data to decide
+which pages must be rendered again (a page whose inputs did not change keeps
+its file), so everything a page shows must be in its record.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from . import paths
+from .archive import Archive, Entry
+from .config import Config
+from .views import (
+    CableRow,
+    DatesIndexView,
+    HomeView,
+    Link,
+    LinksIndexView,
+    ListingView,
+    Pager,
+    TagGroup,
+    TagInfo,
+    TagsIndexView,
+    YearEntry,
+)
+
+KIND_LABELS = {
+    "subject": "Subject codes",
+    "program": "Program codes",
+    "geo": "Countries and regions",
+    "organization": "Organizations",
+    "unknown": "Codes not in the glossary",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CableJob:
+    """What the cable page needs besides the cable itself (which a worker loads from the cache)."""
+
+    unit: str
+    index: int
+    id: str
+    page: str
+    json: str
+    targets: tuple[tuple[str, CableRow], ...]
+    """The cited cables the archive holds, by id."""
+    referenced_by: tuple[CableRow, ...]
+    prev: CableRow | None
+    next: CableRow | None
+    tags: tuple[TagInfo, ...]
+    origin_href: str
+    classification_href: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One output file to render: ``kind`` names the renderer method, ``view`` its record."""
+
+    path: str
+    kind: str
+    view: object
+
+
+def row(e: Entry) -> CableRow:
+    return CableRow(
+        id=e.id,
+        created=e.created,
+        subject=e.subject,
+        origin=e.origin or "Unknown origin",
+        classification=e.classification or "UNKNOWN",
+        href=paths.cable_page(e.id, e.created),
+    )
+
+
+def tag_info(code: str, glossary: dict[str, tuple[str, str]]) -> TagInfo:
+    meaning, kind = glossary.get(code, ("", "unknown"))
+    return TagInfo(code, meaning, kind or "unknown", paths.paged(paths.tag_base(code), 1))
+
+
+def per_year(ids: list[str], entries: dict[str, Entry]) -> tuple[tuple[str, int], ...]:
+    """Cables per year, every year of the span present (0 where none)."""
+    counts = Counter(entries[i].created[:4] for i in ids if entries[i].created[:4].isdigit())
+    if not counts:
+        return ()
+    first, last = int(min(counts)), int(max(counts))
+    return tuple((str(y), counts.get(str(y), 0)) for y in range(first, last + 1))
+
+
+def cable_jobs(archive: Archive, rows: dict[str, CableRow], glossary: dict[str, tuple[str, str]]) -> Iterator[CableJob]:
+    """One job per kept cable."""
+    entries = archive.entries
+    for cable_id, e in entries.items():
+        prev_id, next_id = archive.neighbours.get(cable_id, ("", ""))
+        targets = tuple((r, rows[r]) for r in dict.fromkeys(e.ref_ids) if r in rows and r != cable_id)
+        yield CableJob(
+            unit=e.unit,
+            index=e.index,
+            id=cable_id,
+            page=rows[cable_id].href,
+            json=paths.cable_json(cable_id, e.created),
+            targets=targets,
+            referenced_by=tuple(rows[c] for c in archive.cited_by.get(cable_id, ())),
+            prev=rows[prev_id] if prev_id else None,
+            next=rows[next_id] if next_id else None,
+            tags=tuple(tag_info(t, glossary) for t in e.tags),
+            origin_href=paths.paged(paths.origin_base(e.origin or "Unknown origin"), 1),
+            classification_href=paths.paged(paths.classification_base(e.classification or "UNKNOWN"), 1),
+        )
+
+
+def listing(
+    kind: str,
+    base: str,
+    title: str,
+    ids: list[str],
+    archive: Archive,
+    rows: dict[str, CableRow],
+    config: Config,
+    *,
+    tag: TagInfo | None = None,
+    feed: str = "",
+    up: Link | None = None,
+    children: tuple[Link, ...] = (),
+) -> Iterator[Page]:
+    """The pages of one paged listing (``base.html``, ``base/2.html``...)."""
+    size = config.per_page
+    pages = max(1, -(-len(ids) // size))
+    hrefs = tuple(paths.paged(base, n) for n in range(1, pages + 1))
+    years = per_year(ids, archive.entries)
+    for n in range(1, pages + 1):
+        chunk = ids[(n - 1) * size : n * size]
+        view = ListingView(
+            kind=kind,
+            title=title,
+            tag=tag,
+            total=len(ids),
+            per_year=years,
+            rows=tuple(rows[i] for i in chunk),
+            pager=Pager(n, pages, hrefs),
+            feed_href=feed,
+            up=up,
+            children=children if n == 1 else (),
+        )
+        yield Page(hrefs[n - 1], "listing", view)
+
+
+def plan_indexes(
+    archive: Archive,
+    rows: dict[str, CableRow],
+    glossary: dict[str, tuple[str, str]],
+    config: Config,
+    editorial: tuple[Link, ...],
+) -> Iterator[Page]:
+    """Every page except the cable pages and the editorial pages."""
+    entries = archive.entries
+    tags_up = Link("All tags", "tags.html", len(archive.by_tag))
+    for code in sorted(archive.by_tag):
+        info = tag_info(code, glossary)
+        yield from listing("tag", paths.tag_base(code), code, archive.by_tag[code], archive, rows, config,
+                           tag=info, feed=paths.tag_feed(code), up=tags_up)
+    groups: dict[str, list[tuple[TagInfo, int]]] = {k: [] for k in KIND_LABELS}
+    for code in sorted(archive.by_tag):
+        info = tag_info(code, glossary)
+        groups.setdefault(info.kind, []).append((info, len(archive.by_tag[code])))
+    yield Page("tags.html", "tags_index", TagsIndexView(
+        tuple(TagGroup(k, KIND_LABELS.get(k, k), tuple(v)) for k, v in groups.items() if v),
+        len(archive.by_tag)))
+
+    origins_up = Link("All origins", "origins.html", len(archive.by_origin))
+    for origin in sorted(archive.by_origin):
+        yield from listing("origin", paths.origin_base(origin), origin, archive.by_origin[origin],
+                           archive, rows, config, up=origins_up)
+    yield Page("origins.html", "links_index", LinksIndexView(
+        "Origins", "The embassies, consulates, missions and offices that sent the cables.",
+        tuple(Link(o, paths.paged(paths.origin_base(o), 1), len(archive.by_origin[o]))
+              for o in sorted(archive.by_origin))))
+
+    classes_up = Link("All classifications", "classifications.html", len(archive.by_classification))
+    for level in sorted(archive.by_classification):
+        yield from listing("classification", paths.classification_base(level), level,
+                           archive.by_classification[level], archive, rows, config, up=classes_up)
+    yield Page("classifications.html", "links_index", LinksIndexView(
+        "Classifications", "Cables by the classification level they were sent at.",
+        classification_links(archive)))
+
+    dates_up = Link("All dates", "dates.html", len(archive.by_year))
+    year_entries = []
+    for year in sorted(archive.by_year):
+        months = tuple(
+            Link(paths.month_label(m), paths.paged(paths.month_base(m), 1), len(archive.by_month[m]))
+            for m in sorted(archive.by_month) if m[:4] == year)
+        year_link = Link(year, paths.paged(paths.year_base(year), 1), len(archive.by_year[year]))
+        year_entries.append(YearEntry(year_link, months))
+        yield from listing("year", paths.year_base(year), year, archive.by_year[year], archive, rows,
+                           config, up=dates_up, children=months)
+        for month in months:
+            key = month.href[len("date/"):-len(".html")]
+            yield from listing("month", paths.month_base(key), month.label, archive.by_month[key],
+                               archive, rows, config, up=year_link)
+    yield Page("dates.html", "dates_index", DatesIndexView(tuple(year_entries)))
+
+    ranked = sorted(archive.cited_by.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:20]
+    newest = sorted(entries.values(), key=lambda e: (e.created, e.id), reverse=True)[:10]
+    all_ids = list(entries)
+    created = sorted(e.created[:10] for e in entries.values() if e.created)
+    yield Page("index.html", "home", HomeView(
+        total=len(entries),
+        first=created[0] if created else "",
+        last=created[-1] if created else "",
+        most_referenced=tuple((rows[i], len(c)) for i, c in ranked),
+        newest=tuple(rows[e.id] for e in newest),
+        tag_count=len(archive.by_tag),
+        origin_count=len(archive.by_origin),
+        per_year=per_year(all_ids, entries),
+        classifications=classification_links(archive),
+        pages=editorial,
+    ))
+    yield Page("404.html", "not_found", None)
+
+
+LEVEL_ORDER = ("UNCLASSIFIED", "UNCLASSIFIED//FOR OFFICIAL USE ONLY", "CONFIDENTIAL",
+               "CONFIDENTIAL//NOFORN", "SECRET", "SECRET//NOFORN")
+
+
+def classification_links(archive: Archive) -> tuple[Link, ...]:
+    def order(level: str) -> tuple[int, str]:
+        return (LEVEL_ORDER.index(level) if level in LEVEL_ORDER else len(LEVEL_ORDER), level)
+
+    return tuple(Link(c, paths.paged(paths.classification_base(c), 1), len(archive.by_classification[c]))
+                 for c in sorted(archive.by_classification, key=order))
+
+
+def newest_rows(ids: list[str], rows: dict[str, CableRow], n: int) -> list[CableRow]:
+    return [rows[i] for i in ids[:n]]
+
+
+LinkCable = Callable[[str], "str | None"]

@@ -1,0 +1,77 @@
+"""Atomic output: staging, swap, patch journal, recovery, and path safety."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator import write
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("rel", ["../x.html", "/etc/passwd", "a/../../b", "a//b", "", "a\\b", "./a", "a/\0"])
+def test_safe_join_refuses_escapes(tmp_path: Path, rel: str) -> None:
+    with pytest.raises(write.UnsafePath):
+        write.safe_join(tmp_path, rel)
+
+
+def test_fresh_build_then_swap_keeps_unchanged_inode(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    write.begin(out)
+    write.put(out, "fresh", "a.html", b"A")
+    write.put(out, "fresh", "d/b.html", b"B")
+    write.commit_fresh(out, [])
+    assert tree(out) == {"a.html": b"A", "d/b.html": b"B"}
+    inode = (out / "a.html").stat().st_ino
+    write.begin(out)
+    assert write.put(out, "fresh", "a.html", b"A") is False  # same bytes: linked, not rewritten
+    assert write.put(out, "fresh", "c.html", b"C") is True
+    write.commit_fresh(out, [])
+    assert tree(out) == {"a.html": b"A", "c.html": b"C"}  # d/b.html was not planned: gone
+    assert (out / "a.html").stat().st_ino == inode
+    assert not write.staging_dir(out).exists()
+
+
+def test_patch_applies_moves_and_deletions(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    write.begin(out)
+    for rel in ("a.html", "x/b.html", "x/c.html"):
+        write.put(out, "fresh", rel, rel.encode())
+    write.commit_fresh(out, [])
+    write.begin(out)
+    assert write.put(out, "patch", "a.html", b"a.html") is False
+    assert write.put(out, "patch", "x/b.html", b"new") is True
+    write.commit_patch(out, ["x/b.html"], ["x/c.html"])
+    assert tree(out) == {"a.html": b"a.html", "x/b.html": b"new"}
+
+
+def test_interrupted_patch_is_rolled_forward(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    write.begin(out)
+    write.put(out, "fresh", "a.html", b"old")
+    write.put(out, "fresh", "gone.html", b"x")
+    write.commit_fresh(out, [])
+    # A build that staged its files and wrote its journal, then was killed before applying.
+    write.begin(out)
+    write.put(out, "patch", "a.html", b"new")
+    journal = write.staging_dir(out) / write.JOURNAL
+    journal.write_text("M a.html\nD gone.html\nEND\n")
+    assert "finished" in write.recover(out)
+    assert tree(out) == {"a.html": b"new"}
+
+
+def test_interrupted_staging_without_journal_is_discarded(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    write.begin(out)
+    write.put(out, "fresh", "a.html", b"old")
+    write.commit_fresh(out, [])
+    write.begin(out)
+    write.put(out, "patch", "a.html", b"half")
+    (write.staging_dir(out) / write.JOURNAL).write_text("M a.html\n")  # no END: incomplete
+    assert write.recover(out) == "discarded an interrupted build"
+    assert tree(out) == {"a.html": b"old"}
+    assert not write.staging_dir(out).exists()
