@@ -147,9 +147,7 @@ class Cable:
         out: dict[str, object] = {}
         for name in FRONT_MATTER_FIELDS:
             value = getattr(self, name)
-            if name == "references":
-                value = [asdict(r) for r in value]
-            elif name == "recipients":
+            if name in ("references", "recipients"):
                 value = [asdict(r) for r in value]
             elif isinstance(value, tuple):
                 value = list(value)
