@@ -1,0 +1,301 @@
+"""Turn the frozen view records of :mod:`generator.views` into HTML pages with the theme.
+
+The renderer never writes files and never looks anything up: the build hands it a
+:class:`~generator.views.PageContext` and one view record per page. Cable text is
+escaped first and only then marked up in Python, so a subject such as
+``<script>alert(1)</script>`` shows as text. In the body, redactions
+(``XXXXXXXXXXXX``) are marked and mentions of the REF list are linked, as in the
+seed cable's line ``(CAX 2007) to be held in Germany in November (see REF C).``
+which links ``REF C`` to ``USNATO 544``. Accepted mentions: ``REF A``, ``ref b``,
+``REFS A AND B`` (each letter), and ``REFTEL`` / ``REF`` alone when the cable has
+one reference.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from .chart import year_chart
+from .lexer import telegram_html
+from .model import Block
+from .views import (
+    CableView,
+    DatesIndexView,
+    EditorialView,
+    HomeView,
+    LinksIndexView,
+    ListingView,
+    PageContext,
+    Pager,
+    RefView,
+    SiteInfo,
+    TagsIndexView,
+)
+
+RENDER_VERSION = "1"
+"""Bump when this module changes what it emits: the build re-renders every page."""
+
+_MARK_LEVELS = {"U": "u", "SBU": "sbu", "FOUO": "sbu", "C": "c", "S": "s", "TS": "s"}
+_MARK_NAMES = {
+    "U": "Unclassified", "SBU": "Sensitive but unclassified", "FOUO": "For official use only",
+    "C": "Confidential", "S": "Secret", "TS": "Top secret", "NF": "No foreign nationals (NOFORN)",
+    "REL": "Releasable", "OC": "Originator controlled",
+}
+_BODY_TOKENS = re.compile(
+    r"(?P<x>X{4,})"
+    r"|\b(?P<w>(?i:reftels?|refs?))\b(?P<l>(?:\s+[A-Za-z]\b(?:\s*(?:,|and|AND|&amp;)\s*[A-Za-z]\b)*)?)"
+)
+_LETTER = re.compile(r"\b[A-Za-z]\b")
+_BREAK_BEFORE = re.compile(r"^\s*(?:[-*\u2022]|\(?[A-Za-z0-9]{1,2}[.)]\s|--)")
+
+
+# -- small pure helpers (used as template filters) ----------------------------------------------
+
+
+def marking_class(marking: str) -> str:
+    """CSS classes for a paragraph marking: ``"C/NF"`` -> ``"mark mark-c mark-nf"``."""
+    parts = [p for p in re.split(r"[/\s]+", marking.upper()) if p]
+    level = _MARK_LEVELS.get(parts[0], "other") if parts else "other"
+    extra = " mark-nf" if any(p in ("NF", "NOFORN") for p in parts[1:]) else ""
+    return f"mark mark-{level}{extra}"
+
+
+def marking_title(marking: str) -> str:
+    """Plain words for a marking: ``"C/NF"`` -> ``"Confidential, No foreign nationals (NOFORN)"``."""
+    parts = [p for p in re.split(r"[/\s]+", marking.upper()) if p]
+    return ", ".join(_MARK_NAMES.get(p, p) for p in parts)
+
+
+def classification_class(classification: str) -> str:
+    """``CONFIDENTIAL//NOFORN`` -> ``cls-c``; unknown -> ``cls-other``."""
+    c = classification.upper()
+    if c.startswith("SECRET") or c.startswith("TOP SECRET"):
+        return "cls-s"
+    if c.startswith("CONFIDENTIAL"):
+        return "cls-c"
+    if "FOR OFFICIAL USE" in c or "SENSITIVE" in c:
+        return "cls-sbu"
+    return "cls-u" if c.startswith("UNCLASSIFIED") else "cls-other"
+
+
+def day(created: str) -> str:
+    """``2007-10-24 15:09`` -> ``2007-10-24``."""
+    return created[:10]
+
+
+def pager_numbers(pager: Pager, width: int = 2) -> list[int | None]:
+    """Page numbers to show: first, last and ``width`` either side of the current; ``None`` is a gap."""
+    keep = {1, pager.pages, *range(pager.page - width, pager.page + width + 1)}
+    out: list[int | None] = []
+    for n in range(1, pager.pages + 1):
+        if n in keep:
+            out.append(n)
+        elif out and out[-1] is not None:
+            out.append(None)
+    return out
+
+
+# -- the cable body ---------------------------------------------------------------------------
+
+
+def ref_hrefs(refs: Sequence[RefView], root: str) -> dict[str, str]:
+    """Letter -> href for every REF item: the cited page, else the external link, else the list entry."""
+    out: dict[str, str] = {}
+    for i, r in enumerate(refs):
+        key = r.letter.upper() or ("" if len(refs) == 1 else str(i))
+        if r.target is not None:
+            out[key] = root + r.target.href
+        elif r.external_href:
+            out[key] = r.external_href
+        else:
+            out[key] = f"#ref-{ref_anchor(r, i)}"
+    return out
+
+
+def ref_anchor(ref: RefView, index: int) -> str:
+    return ref.letter.upper() if ref.letter.isalnum() else str(index + 1)
+
+
+def mark_text(text: str, hrefs: dict[str, str]) -> Markup:
+    """Escape ``text``, then mark redactions and link REF mentions (``hrefs`` from :func:`ref_hrefs`)."""
+    single = next(iter(hrefs.values())) if len(hrefs) == 1 else None
+
+    def repl(m: re.Match[str]) -> str:
+        if m.group("x"):
+            return f'<span class="redacted" title="Redacted in the release">{m.group("x")}</span>'
+        word, letters = m.group("w"), m.group("l") or ""
+        if not letters:
+            if single is None or word.lower() in ("refs", "reftels"):
+                return m.group(0)
+            return f'<a class="refmention" href="{escape(single)}">{word}</a>'
+        linked = _LETTER.sub(
+            lambda lm: (
+                f'<a class="refmention" href="{escape(hrefs[lm.group(0).upper()])}">{lm.group(0)}</a>'
+                if lm.group(0).upper() in hrefs else lm.group(0)
+            ),
+            letters,
+        )
+        if linked == letters and single is not None and word.lower() in ("ref", "reftel"):
+            return f'<a class="refmention" href="{escape(single)}">{word}</a>{letters}'
+        return word + linked
+
+    return Markup(_BODY_TOKENS.sub(repl, str(escape(text))))
+
+
+def reflow(text: str) -> list[str]:
+    """Split a block's text into paragraphs at blank lines and join wrapped lines.
+
+    A line break is kept before a list item (``-- ``, ``A.``, ``(1)``) and after a short line.
+    """
+    paras: list[str] = []
+    for chunk in re.split(r"\n\s*\n", text.strip("\n")):
+        lines = [ln.rstrip() for ln in chunk.split("\n") if ln.strip()]
+        if not lines:
+            continue
+        out = lines[0].strip()
+        for prev, line in zip(lines, lines[1:], strict=False):
+            if _BREAK_BEFORE.match(line) or len(prev.strip()) < 40:
+                out += "\n" + line.strip()
+            else:
+                out += " " + line.strip()
+        paras.append(out)
+    return paras
+
+
+def body_html(blocks: Sequence[Block], hrefs: dict[str, str]) -> Markup:
+    """The cable body as HTML: numbered paragraphs with marking, headings and text blocks."""
+    out: list[str] = []
+    for b in blocks:
+        paras = [mark_text(p, hrefs) for p in reflow(b.text)]
+        if b.kind == "heading":
+            out.append(f'<h3 class="cable-heading">{mark_text(b.text.strip(), hrefs)}</h3>')
+            continue
+        if b.kind == "paragraph":
+            number = escape(b.number)
+            pid = re.sub(r"[^A-Za-z0-9]+", "-", b.number).strip("-")
+            head = f'<span class="pnum">{number}.</span> '
+            if b.marking:
+                head += (f'<abbr class="{marking_class(b.marking)}" title="{escape(marking_title(b.marking))}">'
+                         f"({escape(b.marking)})</abbr> ")
+            first = paras[0] if paras else Markup("")
+            rest = "".join(f"<p>{p}</p>" for p in paras[1:])
+            level = marking_class(b.marking).split()[1] if b.marking else "mark-none"
+            anchor = f' id="p{pid}"' if pid else ""
+            out.append(f'<section class="para {level}"{anchor}><p>{head}{first}</p>{rest}</section>')
+            continue
+        out.extend(f'<p class="text">{p}</p>' for p in paras)
+    return Markup("\n".join(out))
+
+
+def _default_blocks(body: str) -> list[Block]:
+    return [Block("text", body)] if body.strip() else []
+
+
+def _load_blocks() -> Callable[[str], list[Block]]:
+    """The body parser (``generator.parse.body.blocks``), or one text block until it exists."""
+    try:
+        from .parse.body import blocks  # type: ignore[import-not-found]
+    except ImportError:
+        return _default_blocks
+
+    def safe(body: str) -> list[Block]:
+        try:
+            return list(blocks(body))
+        except Exception:  # a parser bug must not stop a 251,287-page build
+            return _default_blocks(body)
+
+    return safe
+
+
+# -- the renderer -----------------------------------------------------------------------------
+
+
+def _fingerprint(theme_dir: Path) -> str:
+    h = hashlib.sha256(f"render:{RENDER_VERSION}".encode())
+    for folder in ("templates", "static"):
+        base = theme_dir / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(p for p in base.rglob("*") if p.is_file()):
+            h.update(path.relative_to(theme_dir).as_posix().encode() + b"\0")
+            h.update(path.read_bytes())
+    for module in ("chart.py", "lexer.py", "render.py"):
+        h.update((Path(__file__).parent / module).read_bytes())
+    return h.hexdigest()
+
+
+class Renderer:
+    """One theme, ready to render every page kind."""
+
+    def __init__(self, theme_dir: Path, site: SiteInfo) -> None:
+        self.theme_dir = Path(theme_dir)
+        self.site = site
+        self.env = Environment(
+            loader=FileSystemLoader(str(self.theme_dir / "templates")),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(
+            day=day, marking_class=marking_class, marking_title=marking_title,
+            classification_class=classification_class,
+        )
+        self.env.globals.update(year_chart=year_chart, pager_numbers=pager_numbers)
+        self._blocks = _load_blocks()
+        self._templates: dict[str, object] = {}
+        self.fingerprint: str = _fingerprint(self.theme_dir)
+
+    def _render(self, name: str, page: PageContext, **context: object) -> str:
+        template = self._templates.get(name)
+        if template is None:
+            template = self._templates[name] = self.env.get_template(name)
+        return template.render(page=page, site=self.site, **context)  # type: ignore[attr-defined]
+
+    def cable(self, page: PageContext, view: CableView) -> str:
+        c = view.cable
+        hrefs = ref_hrefs(view.refs, page.root)
+        original = c.original or "\n\n".join(p for p in (c.header, c.body) if p)
+        return self._render(
+            "cable.html", page, view=view, cable=c,
+            body=body_html(self._blocks(c.body), hrefs),
+            summary=[mark_text(p, hrefs) for p in reflow(c.summary)],
+            telegram=telegram_html(original),
+            ref_anchors=[ref_anchor(r, i) for i, r in enumerate(view.refs)],
+        )
+
+    def listing(self, page: PageContext, view: ListingView) -> str:
+        return self._render("listing.html", page, view=view)
+
+    def home(self, page: PageContext, view: HomeView) -> str:
+        return self._render("home.html", page, view=view)
+
+    def tags_index(self, page: PageContext, view: TagsIndexView) -> str:
+        return self._render("tags_index.html", page, view=view)
+
+    def links_index(self, page: PageContext, view: LinksIndexView) -> str:
+        return self._render("links_index.html", page, view=view)
+
+    def dates_index(self, page: PageContext, view: DatesIndexView) -> str:
+        return self._render("dates_index.html", page, view=view)
+
+    def editorial(self, page: PageContext, view: EditorialView) -> str:
+        return self._render("page.html", page, view=view, content=Markup(view.html))
+
+    def not_found(self, page: PageContext) -> str:
+        return self._render("404.html", page)
+
+    def static_files(self) -> dict[str, bytes]:
+        base = self.theme_dir / "static"
+        if not base.is_dir():
+            return {}
+        return {
+            f"static/{p.relative_to(base).as_posix()}": p.read_bytes()
+            for p in sorted(base.rglob("*")) if p.is_file()
+        }
