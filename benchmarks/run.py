@@ -1,0 +1,245 @@
+"""The whole scale benchmark in one command, printed as a Markdown table.
+
+    python -m benchmarks.run --sizes 10000 50000 251287 --runs 3 --hugo
+
+For each N: make (or reuse) the synthetic archive ``benchmarks/work/N/archive`` with
+``benchmarks.synth`` (text files and ``cables.csv``), then for each source (the cable
+folder, the CSV) and each run: cold build (output and its cache removed), no-change
+rebuild, one-cable edit (a subject), one-cable add, one-cable delete. Each step: wall
+seconds (median over the runs), peak RSS of the whole process tree, files written, HTML
+pages, output bytes, most entries in one output folder, largest file. ``--hugo`` also
+converts the archive for the minimal Hugo site of ``benchmarks/hugo`` and times Hugo's
+build (cold, the only kind Hugo has outside its server). A table row it prints::
+
+    | 10,000 | text | cold | 41.2 | 3 | 612 | 31,456 | 30,112 | 1,024.5 | 1,001 | 2.1 MB |
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import edits, hugo_site, measure, synth
+
+WORK = Path(__file__).resolve().parent / "work"
+BUILD_CMD = "{python} -m generator build --content {content} --output {output} --quiet --jobs {jobs}"
+STEPS = ("cold", "no-change", "edit", "add", "delete")
+GiB = 1 << 30
+
+
+@dataclass(slots=True)
+class Row:
+    n: int
+    source: str
+    step: str
+    walls: list[float] = field(default_factory=list)
+    peak: int = 0
+    stats: measure.OutputStats | None = None
+    note: str = ""
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.walls) if self.walls else float("nan")
+
+
+def machine() -> str:
+    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal:")), "0")
+    hugo = shutil.which("hugo")
+    version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split()[1] if hugo else "none"
+    return (f"date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; nproc {os.cpu_count()}; "
+            f"memory {int(mem) / (1 << 20):.1f} GiB; Python {platform.python_version()}; hugo {version}")
+
+
+def ensure_archive(n: int, seed: int, work: Path) -> Path:
+    """The synthetic archive of N cables (text and CSV), made once and reused."""
+    archive = work / str(n) / "archive"
+    stamp = archive / "synth.done"
+    if stamp.exists() and stamp.read_text() == f"{n} {seed}\n":
+        return archive
+    shutil.rmtree(archive, ignore_errors=True)
+    started = time.perf_counter()
+    synth.generate(n, archive, seed=seed, with_csv=True)
+    stamp.write_text(f"{n} {seed}\n")
+    print(f"# synth {n:,}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+    return archive
+
+
+def build_cmd(template: str, content: Path, output: Path, jobs: int) -> list[str]:
+    return template.format(python=sys.executable, content=content, output=output, jobs=jobs).split()
+
+
+def timed(cmd: list[str], out: Path, row: Row, mem_limit: int) -> bool:
+    """Run one build, add its figures to ``row``; False when it failed."""
+    since = time.time_ns()
+    m = measure.run(cmd, mem_limit=mem_limit)
+    row.peak = max(row.peak, m.peak_rss)
+    if m.returncode != 0:
+        why = f"stopped past {mem_limit / GiB:.0f} GiB" if m.killed else f"exit {m.returncode}"
+        row.note = f"FAILED ({why}): {m.stderr.splitlines()[-1] if m.stderr else ''}"[:200]
+        return False
+    row.walls.append(m.wall)
+    if out.is_dir():
+        row.stats = measure.output_stats(out, since)
+    return True
+
+
+def bench_source(n: int, source: str, archive: Path, work: Path, args: argparse.Namespace) -> list[Row]:
+    """Every step of every run for one input form (``text`` or ``csv``)."""
+    content = archive / source
+    place = work / str(n) / f"build-{source}"
+    out = place / "output"
+    cmd = build_cmd(args.build_cmd, content, out, args.jobs)
+    rows = {step: Row(n, source, step) for step in STEPS}
+    target = edits.choose(archive)
+    csv_path = content / "cables.csv"
+    offset = edits.csv_subject_offset(csv_path, target.id) if source == "csv" else target.text_offset
+    edited = csv_path if source == "csv" else target.text_path
+    started = time.perf_counter()
+    try:
+        for run in range(args.runs):
+            if run and time.perf_counter() - started > args.budget:
+                break
+            shutil.rmtree(place, ignore_errors=True)
+            place.mkdir(parents=True)
+            if not timed(cmd, out, rows["cold"], args.mem_limit):
+                break
+            if not timed(cmd, out, rows["no-change"], args.mem_limit):
+                break
+            edits.patch(edited, offset, edits.edit_value(run))
+            if not timed(cmd, out, rows["edit"], args.mem_limit):
+                break
+            if source == "csv":
+                size = edits.append_row(csv_path, edits.added_row(target, n + 1))
+            else:
+                added = edits.add_text_file(content, target)
+            ok = timed(cmd, out, rows["add"], args.mem_limit)
+            if source == "csv":
+                edits.truncate(csv_path, size)
+            else:
+                added.unlink()
+                added.parent.rmdir()
+            if not ok or not timed(cmd, out, rows["delete"], args.mem_limit):
+                break
+    finally:
+        edits.patch(edited, offset, target.original)
+        if not args.keep:
+            shutil.rmtree(place, ignore_errors=True)
+    return [rows[s] for s in STEPS]
+
+
+def bench_hugo(n: int, archive: Path, work: Path, args: argparse.Namespace) -> list[Row]:
+    site = work / str(n) / "hugo"
+    if not (site / "convert.done").exists():
+        shutil.rmtree(site, ignore_errors=True)
+        started = time.perf_counter()
+        hugo_site.convert(archive, site)
+        (site / "convert.done").write_text(f"{time.perf_counter() - started:.1f}\n")
+    row = Row(n, "hugo", "cold")
+    public = site / "public"
+    env = dict(os.environ)
+    if args.gomemlimit:
+        env["GOMEMLIMIT"] = args.gomemlimit
+    for run in range(args.runs):
+        if run and sum(row.walls) > args.budget:
+            break
+        for name in ("public", "cache", "resources"):
+            shutil.rmtree(site / name, ignore_errors=True)
+        since = time.time_ns()
+        m = measure.run(hugo_site.hugo_command(site, public), env=env, mem_limit=args.mem_limit)
+        row.peak = max(row.peak, m.peak_rss)
+        if m.returncode != 0:
+            why = f"stopped past {args.mem_limit / GiB:.0f} GiB" if m.killed else f"exit {m.returncode}"
+            row.note = f"FAILED ({why}) after {m.wall:.0f} s"
+            break
+        row.walls.append(m.wall)
+        row.stats = measure.output_stats(public, since)
+    if not args.keep:
+        shutil.rmtree(public, ignore_errors=True)
+    return [row]
+
+
+def fmt_bytes(b: int) -> str:
+    return f"{b / (1 << 20):,.1f} MB" if b >= 1 << 20 else f"{b / 1024:,.1f} kB"
+
+
+def table(rows: list[Row]) -> str:
+    head = ("| N | source | step | wall s (median) | runs | ms/cable | peak MiB (tree) | files written "
+            "| HTML pages | output MB | max entries/folder | largest file | note |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in rows:
+        s = r.stats
+        per = f"{1000 * r.wall / r.n:.2f}" if r.step == "cold" and r.walls else ""
+        lines.append(
+            f"| {r.n:,} | {r.source} | {r.step} | {r.wall:.2f} | {len(r.walls)} | {per} "
+            f"| {r.peak / (1 << 20):,.0f} | {s.written if s else 0:,} | {s.html_pages if s else 0:,} "
+            f"| {s.bytes / 1e6 if s else 0:,.1f} | {s.max_entries if s else 0:,} "
+            f"| {fmt_bytes(s.largest) if s else ''} | {r.note} |"
+        )
+    return "\n".join(lines)
+
+
+def ratios(rows: list[Row]) -> list[str]:
+    out = []
+    for h in (r for r in rows if r.source == "hugo" and r.walls):
+        for r in rows:
+            if r.n == h.n and r.step == "cold" and r.source != "hugo" and r.walls:
+                out.append(f"N={h.n:,}: cablesite {r.source} cold {r.wall:.1f} s / Hugo {h.wall:.1f} s "
+                           f"= {r.wall / h.wall:.2f}x time; memory {r.peak / (1 << 20):,.0f} / "
+                           f"{h.peak / (1 << 20):,.0f} MiB = {r.peak / max(h.peak, 1):.2f}x")
+    return out
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[10000, 50000, 251287])
+    p.add_argument("--runs", type=int, default=3, help="runs per step; the median is shown (default 3)")
+    p.add_argument("--budget", type=float, default=1800,
+                   help="no further run of a source once this many seconds are spent (default 1800)")
+    p.add_argument("--sources", nargs="+", default=["text", "csv"], choices=["text", "csv"])
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="cablesite build --jobs")
+    p.add_argument("--hugo", action="store_true", help="also build the same archive with Hugo")
+    p.add_argument("--hugo-max", type=int, default=0, help="skip Hugo above this N (0: no limit)")
+    p.add_argument("--gomemlimit", default="", help="GOMEMLIMIT for Hugo (e.g. 17GiB)")
+    p.add_argument("--mem-limit", type=float, default=20, help="kill a build past this many GiB (default 20)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--work", type=Path, default=WORK, help="work folder (default benchmarks/work)")
+    p.add_argument("--build-cmd", default=BUILD_CMD, help=f"build command template (default: {BUILD_CMD})")
+    p.add_argument("--keep", action="store_true", help="keep the outputs in the work folder")
+    p.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
+    args = p.parse_args(argv)
+    args.mem_limit = int(args.mem_limit * GiB)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    print(f"# {machine()}", flush=True)
+    print(f"# command: python -m benchmarks.run {' '.join(sys.argv[1:] if argv is None else argv)}", flush=True)
+    rows: list[Row] = []
+    for n in args.sizes:
+        archive = ensure_archive(n, args.seed, args.work)
+        for source in args.sources:
+            rows += bench_source(n, source, archive, args.work, args)
+            print(table(rows[-len(STEPS):]), file=sys.stderr, flush=True)
+        if args.hugo and (not args.hugo_max or n <= args.hugo_max):
+            rows += bench_hugo(n, archive, args.work, args)
+    print(table(rows))
+    for line in ratios(rows):
+        print(line)
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) | {"wall": r.wall} for r in rows], indent=1))
+    return 1 if any(r.note.startswith("FAILED") and r.source != "hugo" for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
