@@ -1,0 +1,183 @@
+"""The TAGS line of a cable: its codes, in order, and the glossary of known codes.
+
+Syntax accepted (the first TAGS line of the text, i.e. the header one, never a
+repeated section header), as in 07USNATO577::
+
+    TAGS: NATO PREL MARR RU
+
+and its variants met in the corpus:
+
+- no colon and commas: ``TAGS PGOV, PINS, ZI, MDC, ZANU-PF`` (00HARARE5461);
+- lowercase: ``Tags: prel, pgov, sy`` (upper-cased);
+- mid-line, after other header text run together:
+  ``E.O. 12958: DECL: 08/16/2015TAGS: EMIN PGOV SNAR`` or ``E.O. 12958: N/A TAGS: EAIR EINV``;
+- lists running over to the next line when that line holds only codes
+  (``TAGS PREL, PGOV, KPKO,`` / ``FR, RS, CH, UK``), never past ``SUBJECT``;
+- a ``SUBJECT:`` (or ``REF:``) on the same line ends the list;
+- run-together codes split when every piece is a known code and at least
+  one piece is a four-letter subject or program code: ``ECONEFIN`` -> ECON, EFIN;
+  ``IZPREL`` -> IZ, PREL (``UNESCO`` stays whole);
+- person tags ``OVIP (CLINTON, HILLARY)``: the code ``OVIP`` is kept and the
+  parenthesised name dropped -- the name is not a code, and split on its comma
+  it would make two false tags ``CLINTON`` and ``HILLARY``;
+- trailing junk: mixed-case words (``TAGS PHUM, PREL, IN, PK, Human Rights``)
+  and tokens that are not code-shaped (numbers, ``ID:``) are dropped.
+
+Duplicates are dropped, order is kept. Everything here is pure and never raises.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+GLOSSARY_PATH = Path(__file__).resolve().parent.parent / "data" / "tags.tsv"
+
+
+def _load_glossary(path: Path) -> dict[str, tuple[str, str]]:
+    """``tag -> (meaning, kind)`` from the TSV (``#`` comment lines and the header skipped)."""
+    out: dict[str, tuple[str, str]] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 3 or parts[0] == "tag":
+            continue
+        out[parts[0].strip().upper()] = (parts[1].strip(), parts[2].strip())
+    return out
+
+
+GLOSSARY: dict[str, tuple[str, str]] = _load_glossary(GLOSSARY_PATH)
+"""Every code the project knows: ``code -> (meaning, kind)``; kind is subject, program, geo
+or organization."""
+
+KNOWN_TAGS: frozenset[str] = frozenset(GLOSSARY)
+
+# A TAGS label at the start of a line (colon optional), or anywhere with a colon.
+_LINE_START = re.compile(r"^[ \t]*TAGS?\b[ \t]*(:?)(.*)$", re.IGNORECASE | re.MULTILINE)
+_MID_LINE = re.compile(r"(?<![A-Za-z])TAGS?[ \t]*:(.*)$", re.IGNORECASE | re.MULTILINE)
+# What ends the list on its own line.
+_STOP = re.compile(r"\b(?:SUBJECT|SUBJ|REF|CLASSIFIED\s+BY)\b\s*[:.]|\bSUBJECT\b", re.IGNORECASE)
+_PARENS = re.compile(r"\([^)]*\)?")
+_SEPARATORS = re.compile(r"[\s,;]+")
+_CODE = re.compile(r"^[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*$")
+_CONTINUATION_TOKEN = re.compile(r"^[A-Z]{2,5}(?:[-/][A-Z0-9]{1,4})*$")
+_EDGE_JUNK = ".:'\"*`[]{}<>!?"
+
+
+def _clean_token(token: str) -> str:
+    """One raw token -> a code, or ``""`` when it is not one (prose, numbers, punctuation)."""
+    token = token.strip(_EDGE_JUNK)
+    if not token:
+        return ""
+    if token.islower():
+        token = token.upper()
+    elif not token.isupper() and any(c.isalpha() for c in token):
+        return ""  # mixed case: a word of prose, not a code
+    return token if _CODE.match(token) else ""
+
+
+@lru_cache(maxsize=4096)
+def _segment(token: str) -> tuple[str, ...]:
+    """Split a run-together token into known codes, fewest pieces first; ``()`` if impossible."""
+    n = len(token)
+    best: list[tuple[str, ...] | None] = [None] * (n + 1)
+    best[0] = ()
+    for end in range(1, n + 1):
+        for size in (4, 2, 3, 5):
+            start = end - size
+            if start < 0 or best[start] is None:
+                continue
+            piece = token[start:end]
+            if piece not in KNOWN_TAGS:
+                continue
+            candidate = (*best[start], piece)  # type: ignore[misc]
+            current = best[end]
+            if current is None or len(candidate) < len(current):
+                best[end] = candidate
+    found = best[n]
+    if not found or len(found) < 2:
+        return ()
+    if not any(len(p) == 4 and GLOSSARY[p][1] in ("subject", "program") for p in found):
+        return ()
+    return found
+
+
+def _expand(token: str) -> tuple[str, ...]:
+    """A code as it should be listed: itself, or its pieces when it is a known run-together."""
+    if token in KNOWN_TAGS or len(token) < 4 or not token.isalpha():
+        return (token,)
+    return _segment(token) or (token,)
+
+
+def split_tags(raw: str) -> tuple[str, ...]:
+    """The codes of the text after ``TAGS:`` (``"PGOV, PINS, ZI, MDC, ZANU-PF"``), in order, no repeats."""
+    if not isinstance(raw, str):
+        return ()
+    out: list[str] = []
+    for piece in _SEPARATORS.split(_PARENS.sub(" ", raw)):
+        token = _clean_token(piece)
+        if not token:
+            continue
+        for code in _expand(token):
+            if code not in out:
+                out.append(code)
+    return tuple(out)
+
+
+def _cut_at_stop(raw: str) -> tuple[str, bool]:
+    """The part of ``raw`` before a SUBJECT/REF label, and whether one was found."""
+    m = _STOP.search(raw)
+    return (raw[: m.start()], True) if m else (raw, False)
+
+
+def _is_continuation(line: str) -> bool:
+    """A line holding only codes, e.g. ``FR, RS, CH, UK`` (upper case, no digits but in ``AU-1``)."""
+    tokens = [t for t in _SEPARATORS.split(line.strip()) if t]
+    if not tokens or len(tokens) > 12:
+        return False
+    return all(t in KNOWN_TAGS or _CONTINUATION_TOKEN.match(t) for t in tokens)
+
+
+def _first_label(text: str) -> tuple[int, str] | None:
+    """Offset of the first TAGS label's line and the raw text after the label."""
+    candidates: list[tuple[int, str]] = []
+    for m in _LINE_START.finditer(text):
+        colon, rest = m.group(1), m.group(2)
+        label = m.group(0).lstrip()[:4]
+        if colon or (label.isupper() and rest.strip()[:1].isalpha()):
+            candidates.append((m.start(), rest))
+            break
+    m2 = _MID_LINE.search(text)
+    if m2:
+        line_start = text.rfind("\n", 0, m2.start()) + 1
+        candidates.append((line_start, m2.group(1)))
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: c[0])
+
+
+def find_tags(text: str) -> tuple[tuple[str, ...], int]:
+    """The codes of the first TAGS line of ``text`` and its 1-based line number (``((), 0)`` if none)."""
+    if not isinstance(text, str) or not text:
+        return (), 0
+    found = _first_label(text)
+    if found is None:
+        return (), 0
+    offset, rest = found
+    line_no = text.count("\n", 0, offset) + 1
+    raw, stopped = _cut_at_stop(rest)
+    if not stopped:
+        line_end = text.find("\n", offset)
+        if line_end >= 0:
+            next_end = text.find("\n", line_end + 1)
+            following = text[line_end + 1 : next_end if next_end >= 0 else len(text)]
+            head, _ = _cut_at_stop(following)
+            if head.strip() and _is_continuation(head):
+                raw = f"{raw} {head}"
+    return split_tags(raw), line_no
