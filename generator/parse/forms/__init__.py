@@ -1,0 +1,1 @@
+"""Readers for the input forms a cable archive comes in: one module per form."""
