@@ -40,14 +40,17 @@ from .ids import MAX_STATION_WORDS, canonical_id, normalize_station, repair_id
 
 _REF_START = re.compile(
     r"^[ \t]*(?:¶[ \t]*)?(?:"
-    r"(?:REFS?|REFTELS?|REFERENCES?|Refs?|Reftels?|References?|refs?)[ \t]*\.?[ \t]*:"
-    r"|(?:REFS?|REFTELS?)[ \t]*\.?(?=[ \t]+(?:\(?[A-Z][.):]|\d|[A-Z]{3,}\b)))"
+    r"(?:REFS?|REFTELS?|REFERENCES?|Refs?|Reftels?|References?|refs?)[ \t]*\.*[ \t]*:"
+    r"|(?:REFS?|REFTELS?|Refs?)(?:[ \t]*\.+|(?=[ \t]+(?:\(?[A-Z][.):]|[A-Z][ \t]|\d|[A-Z]{3,}\b))))"
 )
+_REF_LETTERED = re.compile(r"(?:^|(?<=[\s;,]))(?i:REFS?)[ \t]+\(?([A-Z])\)?[ \t]*[:.)]?(?=\s)", re.M)
+"""``REF A: STATE 120288`` / ``Ref B: Reykjavik 108``: items written with the keyword."""
 _CLASSIFIED_BY = re.compile(r"\b(?:Classified|CLASSIFIED|classified)\s+(?:By|BY|by)\b")
-_PARA_START = re.compile(r"^\s*(?:¶\s*)?\d{1,2}\s*[.)](?:\s|$|\()|^\s*¶\s*\d")
+_PARA_START = re.compile(r"^\s*(?:¶\s*)?\d{1,2}\s*[.)](?:\s|$|\()|^\s*¶\s*\d{1,2}(?!\d)")
 _HEADER_END = re.compile(
     r"^\s*(?:(?:BEGIN\s+|1\.\s*)?SUMMARY\b|Summary\b|(?:E\.\s?O\.|EO)\s+\d{5}|TAGS\b|SUBJECT\b|Subject:|SUBJ:"
     r"|BACKGROUND\b|ACTION\s+REQUEST|THIS\s+IS\s+AN\s+ACTION|SENSITIVE\s+BUT\s+UNCLASSIFIED\s*$|-{3,}"
+    r"|(?:id|date|refid|origin|destination|header):\s"  # metadata of a cable cut off by the site"
     r"|\((?:U|SBU|S/NF|C/NF|S//NF|C//NF|U/FOUO|SBU/NF|FOUO|S/REL)\)|\((?:C|S)\)(?=(?:\s+\S+){10}))"
 )
 _INLINE_END = re.compile(
@@ -62,6 +65,7 @@ _SECTION_HEADER = re.compile(
     r"^\s*(?:(?:[A-Z] ){4,}[A-Z]|UNCLAS|SECRET|CONFIDENTIAL|UNCLASSIFIED)\s+S?E?C?T?ION\s*\d+\s+[OG]?F\s+\d+\b.*$"
 )
 _FIRST_SEARCH_LINES = 200
+_MAX_BLOCK_LINES = 100
 
 
 def _is_marker_line(line: str) -> bool:
@@ -73,18 +77,18 @@ def find_ref_block(text: str) -> tuple[str, int]:
     """The raw REF block of ``text`` (from the keyword on) and its 1-based line; ``("", 0)`` when none.
 
     Only a block in the header part counts: the search stops at the first
-    numbered paragraph or ``Classified By`` line, so ``REF A`` in the body is
-    never taken. The block ends before ``Classified By``, a numbered paragraph,
+    numbered paragraph, so ``REF A`` in the body is never taken (the block may
+    come after ``Classified By``). The block ends before ``Classified By``, a numbered paragraph,
     ``SUMMARY``, a heading, a paragraph marking such as ``(SBU)``, or a blank
     line followed by anything but the next lettered item.
     """
-    lines = text.split("\n")
+    lines = text.split("\n", _FIRST_SEARCH_LINES + _MAX_BLOCK_LINES)[: _FIRST_SEARCH_LINES + _MAX_BLOCK_LINES]
     start = -1
     for i, line in enumerate(lines[:_FIRST_SEARCH_LINES]):
         if _REF_START.match(line):
             start = i
             break
-        if _PARA_START.match(line) or _CLASSIFIED_BY.match(line.strip()):
+        if _PARA_START.match(line):
             return "", 0
     if start < 0:
         return "", 0
@@ -164,7 +168,8 @@ def _strip_markers(text: str) -> str:
 def _clean_block(block: str) -> str:
     """The block's items as one line: keyword, markers, section headers and ``\\`` removed."""
     lines = [ln.rstrip().rstrip("\\") for ln in block.split("\n") if not _SECTION_HEADER.match(ln)]
-    text = _REF_START.sub("", "\n".join(lines), count=1)
+    text = _REF_LETTERED.sub(r"\1.", "\n".join(lines))
+    text = _REF_START.sub("", text, count=1)
     text = _strip_markers(text)
     return " ".join(text.split())
 
@@ -174,7 +179,7 @@ def _clean_block(block: str) -> str:
 _FIRST_BULLET = re.compile(r"^(?:¶\s*)?(?:\((?P<p>[A-Za-z])\)|(?P<d>[A-Za-z])\s?[.):])(?=\s|$)")
 
 
-_REF_LETTER = re.compile(r"^REF\s+(?:\((?P<p>[A-Za-z])\)|(?P<d>[A-Za-z])\s?[.):]?)(?=\s|$)", re.I)
+_REF_LETTER = re.compile(r"^REFS?\s*:?\s*(?:\((?P<p>[A-Za-z])\)|(?P<d>[A-Za-z])\s?[.):]?)(?=\s|$)", re.I)
 
 
 def _bullet(letter: str) -> re.Pattern[str]:
@@ -190,11 +195,11 @@ def split_items(items: str) -> list[tuple[str, str]]:
     """``"A. USNATO 263 B. USNATO 430"`` -> ``[("A", "USNATO 263"), ("B", "USNATO 430")]``.
 
     Letters must follow each other from A; text that does not start with a
-    bullet ``A`` is one unlettered item.
+    bullet ``A`` is unlettered: one item, or several separated by ``;``.
     """
     first = _FIRST_BULLET.match(items)
     if not first or (first.group("p") or first.group("d")) not in "Aa":
-        return [("", items)] if items else []
+        return [("", part.strip()) for part in items.split(";") if part.strip()]
     lower = (first.group("p") or first.group("d")) == "a"
     out: list[tuple[str, str]] = []
     pos = first.end()
