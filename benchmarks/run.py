@@ -205,7 +205,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--runs", type=int, default=3, help="runs per step; the median is shown (default 3)")
     p.add_argument("--budget", type=float, default=1800,
                    help="no further run of a source once this many seconds are spent (default 1800)")
-    p.add_argument("--sources", nargs="+", default=["text", "csv"], choices=["text", "csv"])
+    p.add_argument("--sources", nargs="*", default=["text", "csv"], choices=["text", "csv"],
+                   help="inputs to build (none: only the archive and Hugo)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="cablesite build --jobs")
     p.add_argument("--hugo", action="store_true", help="also build the same archive with Hugo")
     p.add_argument("--hugo-max", type=int, default=0, help="skip Hugo above this N (0: no limit)")
