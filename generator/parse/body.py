@@ -39,8 +39,9 @@ _PAGE_MARKER = re.compile(
     r"^[ \t]*(?:PAGE\s+\d+\s+)?[A-Z][A-Z .'()-]*?\s+\d{3,}\s+\d{2,3}\s+OF\s+\d{2,3}"
     r"(?:\s+\d{6}Z)?[ \t]*$"
 )
+_STRAY_SIPDIS_ANY = re.compile(r"SIPDIS(?:[ \t]*\n\s*|[ \t]+)[a-z]")
 _SENTENCE_END = re.compile(r"""[.:;!?)"'\]]\s*$""")
-_PILCROW = re.compile(r"^¶[ \t]*", re.MULTILINE)
+_PILCROW = re.compile(r"(?:\A|(?<=\n))¶[ \t]*")
 _SIPDIS_LEAD = re.compile(r"^SIPDIS[ \t]+(?=[a-z])")
 
 _PARA = re.compile(r"^(\d{1,3})\s*[.)]\s*(?:\(([A-Z][A-Z/ -]{0,15})\)\s*)?")
@@ -76,7 +77,7 @@ def _norm(line: str) -> str:
 
 def _drop_repeated_header(lines: list[str]) -> list[str]:
     """Remove the header block that reappears after a later ``SECTION nn OF nn`` banner."""
-    starts = [i for i, line in enumerate(lines) if _SECTION.search(line) and _BANNER.match(line)]
+    starts = [i for i, line in enumerate(lines) if "SECTION" in line and _SECTION.search(line) and _BANNER.match(line)]
     if len(starts) < 2:
         return lines
     first = starts[0]
@@ -134,7 +135,7 @@ def _continues(prev: str, nxt: str) -> bool:
 
 
 def _is_marker(line: str) -> bool:
-    return bool(_PAGE_MARKER.match(line)) and "SECTION" not in line
+    return " OF " in line and "SECTION" not in line and bool(_PAGE_MARKER.match(line))
 
 
 def _is_stray_sipdis(lines: list[str], i: int) -> bool:
@@ -174,12 +175,14 @@ def clean_body(text: str, *, station: str = "", serial: str = "") -> str:
     any station are recognised, so they only serve to be explicit at call sites.
     """
     del station, serial
-    text = _PILCROW.sub("", text)
+    if "¶" in text:
+        text = _PILCROW.sub("", text)
     lines = [line.rstrip() for line in text.split("\n")]
-    lines = _drop_repeated_header(lines)
-    if any(_is_marker(line) for line in lines):
+    if text.count("SECTION") > 1:
+        lines = _drop_repeated_header(lines)
+    if " OF " in text and any(_is_marker(line) for line in lines):
         lines = _splice(lines, _is_marker)
-    if any(line.startswith("SIPDIS") for line in lines):
+    if _STRAY_SIPDIS_ANY.search(text):
         lines = _drop_stray_sipdis(lines)
     while lines and not lines[0].strip():
         lines.pop(0)

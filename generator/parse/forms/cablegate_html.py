@@ -49,4 +49,4 @@ def read_page(text: str) -> tuple[dict[str, str], str] | None:
     pres = [_text(p) for p in _PRE.findall(text, table.end())]
     if "id" not in meta or not pres:
         return None
-    return meta, "\n\n".join(pres[:2])
+    return meta, "\n\n".join(pres[:2]).rstrip("\n")
