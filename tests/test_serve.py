@@ -1,0 +1,305 @@
+"""``cablesite serve``: the pieces in-process, then the command in a subprocess over a corpus copy."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import queue
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from generator import serve
+from generator.serve import (
+    Server,
+    SiteState,
+    bind,
+    inject_reload,
+    is_relevant,
+    rebuild_jobs,
+    resolve_request,
+    settle,
+)
+
+# -- pure helpers ----------------------------------------------------------------------------
+
+
+def test_inject_reload_goes_before_the_last_body_end() -> None:
+    html = b"<html><body><pre>&lt;/body&gt;</pre><p>x</p></BODY ></html>"
+    out = inject_reload(html, 7)
+    assert out == (b"<html><body><pre>&lt;/body&gt;</pre><p>x</p>"
+                   b'<script src="/__cablesite/reload.js?build=7"></script></BODY ></html>')
+
+
+def test_inject_reload_appends_without_body_end() -> None:
+    assert inject_reload(b"<p>x", 0).endswith(b'<script src="/__cablesite/reload.js?build=0"></script>')
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "out"
+    (root / "cable" / "2007" / "10").mkdir(parents=True)
+    (root / "index.html").write_text("<html><body><h1>Home</h1></body></html>")
+    (root / "404.html").write_text("<html><body><h1>Page not found</h1></body></html>")
+    (root / "cable" / "index.html").write_text("<html><body>cables</body></html>")
+    (root / "cable" / "2007" / "10" / "07USNATO577.html").write_text("<html><body>NATO</body></html>")
+    (root / "style.css").write_text("body{}")
+    (tmp_path / "secret.txt").write_text("do not serve")
+    (root / "escape").symlink_to(tmp_path)
+    return root.resolve()
+
+
+def test_resolve_request_serves_files_and_folder_indexes(site: Path) -> None:
+    assert resolve_request(site, "/") == ("file", site / "index.html")
+    assert resolve_request(site, "/cable/") == ("file", site / "cable" / "index.html")
+    assert resolve_request(site, "/cable") == ("redirect", "/cable/")
+    assert resolve_request(site, "/cable/2007/10/07USNATO577.html") == (
+        "file", site / "cable" / "2007" / "10" / "07USNATO577.html")
+    assert resolve_request(site, "/nope.html") == ("missing", None)
+
+
+@pytest.mark.parametrize("path", [
+    "/../secret.txt", "/%2e%2e/secret.txt", "/cable/../../secret.txt", "/escape/secret.txt",
+    "/..%2fsecret.txt", "/%00", "//etc/passwd",
+])
+def test_resolve_request_never_leaves_the_output_folder(site: Path, path: str) -> None:
+    assert resolve_request(site, path) == ("missing", None)
+
+
+def test_is_relevant_filters_editor_files_and_output(tmp_path: Path) -> None:
+    content, theme, out = tmp_path / "content", tmp_path / "theme", tmp_path / "output"
+    config = tmp_path / "cablesite.toml"
+    roots, files, ignored = (content, theme), (config,), (out, tmp_path / ".output.cache")
+
+    def rel(p: Path) -> bool:
+        return is_relevant(str(p), roots, files, ignored)
+
+    assert rel(content / "cables" / "07USNATO577.txt")
+    assert rel(theme / "templates" / "cable.html")
+    assert rel(config)
+    assert rel(content / "cables")  # a deleted folder of cables
+    assert not rel(content / "cables" / ".07USNATO577.txt.swp")
+    assert not rel(content / "cables" / "07USNATO577.txt~")
+    assert not rel(content / "cables" / "4913")
+    assert not rel(out / "index.html")
+    assert not rel(tmp_path / ".output.cache" / "manifest.pickle")
+    assert not rel(tmp_path / "other.toml")
+
+
+def test_settle_waits_for_quiet_then_returns_everything() -> None:
+    events: queue.Queue[str] = queue.Queue()
+
+    def writer() -> None:
+        for i in range(5):
+            time.sleep(0.03)
+            events.put(f"f{i}")
+
+    t = threading.Thread(target=writer)
+    start = time.monotonic()
+    t.start()
+    got = settle(events, "first", quiet=0.1, cap=2.0)
+    t.join()
+    assert got == {"first", "f0", "f1", "f2", "f3", "f4"}
+    assert 0.25 <= time.monotonic() - start < 1.0
+
+
+def test_settle_is_capped_under_a_steady_stream() -> None:
+    events: queue.Queue[str] = queue.Queue()
+    stop = threading.Event()
+
+    def writer() -> None:
+        i = 0
+        while not stop.is_set():
+            events.put(f"f{i}")
+            i += 1
+            time.sleep(0.01)
+
+    t = threading.Thread(target=writer)
+    t.start()
+    start = time.monotonic()
+    got = settle(events, "first", quiet=0.1, cap=0.4)
+    elapsed = time.monotonic() - start
+    stop.set()
+    t.join()
+    assert 0.35 <= elapsed < 0.8
+    assert len(got) > 10
+
+
+def test_rebuild_jobs_uses_no_pool_for_a_few_cables(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    one = {str(content / "cables" / "07USNATO577.txt")}
+    many = {str(content / f"c{i}.txt") for i in range(serve.SMALL_CHANGE + 1)}
+    theme = {str(tmp_path / "theme" / "templates" / "cable.html")}
+    assert rebuild_jobs(one, content, 8) == 1
+    assert rebuild_jobs(many, content, 8) == 8
+    assert rebuild_jobs(one | theme, content, 8) == 8
+
+
+# -- the gate ------------------------------------------------------------------------------
+
+
+def test_reading_waits_for_a_running_build() -> None:
+    state = SiteState()
+    order: list[str] = []
+    started = threading.Event()
+
+    def builder() -> None:
+        with state.building():
+            started.set()
+            time.sleep(0.2)
+            order.append("built")
+
+    t = threading.Thread(target=builder)
+    t.start()
+    started.wait()
+    with state.reading(timeout=5) as ok:
+        order.append("read")
+        assert ok
+    t.join()
+    assert order == ["built", "read"]
+
+
+def test_reading_gives_up_after_its_timeout() -> None:
+    state = SiteState()
+    with state.building(), state.reading(timeout=0.05) as ok:
+        assert not ok
+    with state.reading(timeout=0.05) as ok:
+        assert ok
+
+
+def test_build_number_counts_only_builds_that_changed_files() -> None:
+    state = SiteState()
+    assert state.finish(changed=True).build == 1
+    assert state.finish(changed=False).build == 1
+    failed = state.finish(changed=True, error="template error in cable.html")
+    assert (failed.build, failed.error) == (1, "template error in cable.html")
+    assert state.finish(changed=True) == serve.Status(2, "", False)
+
+
+# -- the HTTP handler in-process ----------------------------------------------------------------
+
+
+@pytest.fixture
+def server(site: Path):
+    state = SiteState()
+    srv = Server(("127.0.0.1", 0), site, state)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield srv
+    state.close()
+    srv.shutdown()
+    srv.server_close()
+
+
+def get(port: int, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request(method, path)
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
+
+
+def test_handler_injects_the_script_into_html_only(server: Server) -> None:
+    port = server.server_address[1]
+    status, headers, body = get(port, "/")
+    assert status == 200
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert body.endswith(b'<h1>Home</h1><script src="/__cablesite/reload.js?build=0"></script></body></html>')
+    assert int(headers["content-length"]) == len(body)
+    status, headers, body = get(port, "/style.css")
+    assert (status, body) == (200, b"body{}")
+    assert headers["content-type"].startswith("text/css")
+
+
+def test_handler_404_is_the_sites_page(server: Server) -> None:
+    status, _, body = get(server.server_address[1], "/cable/2007/10/07NOPE1.html")
+    assert status == 404
+    assert b"<h1>Page not found</h1>" in body
+    assert b"/__cablesite/reload.js" in body
+
+
+def test_handler_refuses_traversal(server: Server) -> None:
+    for path in ("/../secret.txt", "/%2e%2e/secret.txt", "/escape/secret.txt"):
+        status, _, body = get(server.server_address[1], path)
+        assert status == 404
+        assert b"do not serve" not in body
+
+
+def test_handler_redirects_folders_and_answers_head(server: Server) -> None:
+    status, headers, _ = get(server.server_address[1], "/cable?x=1")
+    assert (status, headers["location"]) == (301, "/cable/?x=1")
+    status, headers, body = get(server.server_address[1], "/", "HEAD")
+    assert status == 200 and body == b"" and int(headers["content-length"]) > 0
+
+
+def test_private_urls(server: Server) -> None:
+    port = server.server_address[1]
+    status, headers, body = get(port, "/__cablesite/reload.js")
+    assert status == 200 and headers["content-type"].startswith("text/javascript")
+    assert b"EventSource" in body
+    status, _, body = get(port, "/__cablesite/status")
+    assert json.loads(body) == {"build": 0, "ok": True, "error": "", "building": False}
+    assert get(port, "/__cablesite/other")[0] == 404
+
+
+def test_events_stream_the_build_number_and_errors(server: Server) -> None:
+    sock = socket.create_connection(server.server_address, timeout=10)
+    sock.sendall(b"GET /__cablesite/events HTTP/1.1\r\nHost: x\r\n\r\n")
+    stream = sock.makefile("rb")
+
+    def next_data() -> dict:
+        while True:
+            line = stream.readline()
+            assert line, "stream closed"
+            if line.startswith(b"data: "):
+                return json.loads(line[6:])
+
+    assert next_data()["build"] == 0
+    server.state.finish(changed=True)
+    assert next_data()["build"] == 1
+    server.state.finish(changed=False, error="template error (line 3) while rendering x.html")
+    assert next_data() == {"build": 1, "ok": False, "building": False,
+                           "error": "template error (line 3) while rendering x.html"}
+    server.state.close()
+    assert stream.read().strip() == b""  # the server ends the stream when it stops
+    sock.close()
+
+
+def test_a_request_during_a_build_waits_for_it(server: Server, site: Path) -> None:
+    page = site / "cable" / "2007" / "10" / "07USNATO577.html"
+    done = threading.Event()
+
+    def builder() -> None:
+        with server.state.building():
+            done.set()
+            page.write_text("<html><body>half</body></html>")
+            time.sleep(0.3)
+            page.write_text("<html><body>whole</body></html>")
+
+    t = threading.Thread(target=builder)
+    t.start()
+    done.wait()
+    _, _, body = get(server.server_address[1], "/cable/2007/10/07USNATO577.html")
+    t.join()
+    assert body.startswith(b"<html><body>whole")
+
+
+def test_bind_takes_the_next_free_port(site: Path) -> None:
+    state = SiteState()
+    first = bind("127.0.0.1", 0, site, state)
+    port = first.server_address[1]
+    try:
+        try:
+            second = bind("127.0.0.1", port, site, state)
+        except serve.ServeError:
+            pytest.skip("the next ports happen to be taken")
+        assert second.server_address[1] > port
+        second.server_close()
+        with pytest.raises(serve.ServeError, match="in use"):
+            bind("127.0.0.1", port, site, state, tries=1)
+    finally:
+        first.server_close()
