@@ -34,12 +34,12 @@ from __future__ import annotations
 import re
 
 from ..model import Reference
-from .ids import MAX_STATION_WORDS, canonical_id, normalize_station, repair_id
+from .ids import MAX_STATION_WORDS, STATIONS, canonical_id, normalize_station, repair_id
 
 # --- finding the block -------------------------------------------------------
 
 _REF_START = re.compile(
-    r"^[ \t]*(?:¶[ \t]*)?(?:"
+    r"(?m)^[ \t]*(?:¶[ \t]*)?(?:"
     r"(?:REFS?|REFTELS?|REFERENCES?|Refs?|Reftels?|References?|refs?)[ \t]*\.*[ \t]*:"
     r"|(?:REFS?|REFTELS?|Refs?)(?:[ \t]*\.+|(?=[ \t]+(?:\(?[A-Z][.):]|[A-Z][ \t]|\d|[A-Z]{3,}\b))))"
 )
@@ -49,7 +49,7 @@ _CLASSIFIED_BY = re.compile(r"\b(?:Classified|CLASSIFIED|classified)\s+(?:By|BY|
 _PARA_START = re.compile(r"^\s*(?:¶\s*)?\d{1,2}\s*[.)](?:\s|$|\()|^\s*¶\s*\d{1,2}(?!\d)")
 _HEADER_END = re.compile(
     r"^\s*(?:(?:BEGIN\s+|1\.\s*)?SUMMARY\b|Summary\b|(?:E\.\s?O\.|EO)\s+\d{5}|TAGS\b|SUBJECT\b|Subject:|SUBJ:"
-    r"|BACKGROUND\b|ACTION\s+REQUEST|THIS\s+IS\s+AN\s+ACTION|SENSITIVE\s+BUT\s+UNCLASSIFIED\s*$|-{3,}"
+    r"|BACKGROUND\b|ACTION\s+REQUEST|THIS\s+IS\s+AN\s+ACTION|SENSITIVE\s+BUT\s+UNCLASSIFIED\b|-{3,}"
     r"|(?:id|date|refid|origin|destination|header):\s"  # metadata of a cable cut off by the site"
     r"|\((?:U|SBU|S/NF|C/NF|S//NF|C//NF|U/FOUO|SBU/NF|FOUO|S/REL)\)|\((?:C|S)\)(?=(?:\s+\S+){10}))"
 )
@@ -60,7 +60,7 @@ _INLINE_END = re.compile(
     r"|(?i:sensitive\s+but\s+unclassified\.?\s+please\s+handle)|Visit\s+\w+'s\s+Classified|VZCZC|\*{5}"
     r"|(?:\b[A-Z][a-z]+\s+)?(?:\b[a-z][a-z'’-]*,?\s+){3,}[a-z]"  # a sentence: four lower-case words
 )
-_BULLET_LINE = re.compile(r"^\s*(?:¶\s*)?(?:\((?P<p>[A-Za-z])\)|(?P<d>[A-Za-z])\s?[.):])(?:\s|$)")
+_BULLET_LINE = re.compile(r"^\s*(?:¶\s*)?(?:\((?P<p>[A-Za-z])\s?\)|(?P<d>[A-Za-z])\s?[.):])(?:\s|$)")
 _SECTION_HEADER = re.compile(
     r"^\s*(?:(?:[A-Z] ){4,}[A-Z]|UNCLAS|SECRET|CONFIDENTIAL|UNCLASSIFIED)\s+S?E?C?T?ION\s*\d+\s+[OG]?F\s+\d+\b.*$"
 )
@@ -127,6 +127,8 @@ def _has_content(taken: list[str]) -> bool:
 
 def _continues(taken: list[str], line: str) -> bool:
     """After a blank line: does ``line`` start the item that follows the block's last one?"""
+    if _REF_START.match(line):
+        return True  # the keyword repeated: "REF: A. NEW DELHI 878" twice
     m = _BULLET_LINE.match(line)
     if not m:
         return False
@@ -155,9 +157,16 @@ def _drop_serial_marker(m: re.Match[str]) -> str:
     """``NEW DELHI 00009127 001.2 OF 006`` -> ``""``, keeping words before the post."""
     words = m.group("pre").split()
     for n in range(len(words), 0, -1):
-        if normalize_station(" ".join(words[-n:])):
+        spelled = " ".join(words[-n:])
+        if normalize_station(spelled) or _is_truncated_station(spelled):
             return " ".join(words[:-n]) + " "
     return m.group("pre")
+
+
+def _is_truncated_station(spelled: str) -> bool:
+    """``TEGUCIGALP``, ``ADDIS ABAB``: page markers cut the post to ten letters."""
+    joined = "".join(spelled.upper().split())
+    return len(joined) >= 6 and joined.isalpha() and any(s.startswith(joined) for s in STATIONS)
 
 
 def _strip_markers(text: str) -> str:
@@ -169,14 +178,14 @@ def _clean_block(block: str) -> str:
     """The block's items as one line: keyword, markers, section headers and ``\\`` removed."""
     lines = [ln.rstrip().rstrip("\\") for ln in block.split("\n") if not _SECTION_HEADER.match(ln)]
     text = _REF_LETTERED.sub(r"\1.", "\n".join(lines))
-    text = _REF_START.sub("", text, count=1)
+    text = _REF_START.sub("", text)
     text = _strip_markers(text)
     return " ".join(text.split())
 
 
 # --- items -------------------------------------------------------------------
 
-_FIRST_BULLET = re.compile(r"^(?:¶\s*)?(?:\((?P<p>[A-Za-z])\)|(?P<d>[A-Za-z])\s?[.):])(?=\s|$)")
+_FIRST_BULLET = re.compile(r"^(?:¶\s*)?(?:\((?P<p>[A-Za-z])\s?\)|(?P<d>[A-Za-z])\s?[.):](?=\s|$))")
 
 
 _REF_LETTER = re.compile(r"^REFS?\s*:?\s*(?:\((?P<p>[A-Za-z])\)|(?P<d>[A-Za-z])\s?[.):]?)(?=\s|$)", re.I)
@@ -184,11 +193,11 @@ _REF_LETTER = re.compile(r"^REFS?\s*:?\s*(?:\((?P<p>[A-Za-z])\)|(?P<d>[A-Za-z])\
 
 def _bullet(letter: str) -> re.Pattern[str]:
     return re.compile(
-        rf"(?:(?<=\s)|(?<=^)|(?<=[,;]))(?:¶\s*)?(?:\({letter}\)|{letter}\s?[.):])(?=\s|$|\()"
+        rf"(?:(?<=\s)|(?<=^)|(?<=[,;]))(?:¶\s*)?(?:\({letter}\s?\)|{letter}\s?[.):](?=\s|$|\())"
     )
 
 
-_BULLETS = {c: _bullet(c) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
+_BULLETS = {c: _bullet(f"[{c.upper()}{c.lower()}]") for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
 
 
 def split_items(items: str) -> list[tuple[str, str]]:
