@@ -289,6 +289,10 @@ class Renderer:
         return self._render("page.html", page, view=view, content=Markup(view.html))
 
     def not_found(self, page: PageContext) -> str:
+        """The 404 page is served at any depth: its links use the site URL when there is one."""
+        base = self.site.base_url
+        if base:
+            page = PageContext(page.path, base if base.endswith("/") else base + "/", page.site)
         return self._render("404.html", page)
 
     def static_files(self) -> dict[str, bytes]:
