@@ -52,7 +52,9 @@ _BODY_TOKENS = re.compile(
     r"|\b(?P<w>(?i:reftels?|refs?))\b(?P<l>(?:\s+[A-Za-z]\b(?:\s*(?:,|and|AND|&amp;)\s*[A-Za-z]\b)*)?)"
 )
 _LETTER = re.compile(r"\b[A-Za-z]\b")
-_BREAK_BEFORE = re.compile(r"^\s*(?:[-*\u2022]|\(?[A-Za-z0-9]{1,2}[.)]\s|--)")
+_BREAK_BEFORE = re.compile(r"^\s*(?:[-*\u2022]\s|\(?[A-Za-z0-9]{1,2}[.)]\s)")
+_DASH_ITEM = re.compile(r"^\s*--")
+_ENDS_CLAUSE = re.compile(r"[.:;!?)\"']\s*$")
 
 
 # -- small pure helpers (used as template filters) ----------------------------------------------
@@ -149,21 +151,25 @@ def mark_text(text: str, hrefs: dict[str, str]) -> Markup:
 
 
 def reflow(text: str) -> list[str]:
-    """Split a block's text into paragraphs at blank lines and join wrapped lines.
+    """Split a block's text into paragraphs at blank lines and join hard-wrapped lines.
 
-    A line break is kept before a list item (``-- ``, ``A.``, ``(1)``) and after a short line.
+    A line break is kept before a list item (``- ``, ``A.``, ``(1)``; ``--`` after a line that
+    ends a clause) and after a line that ends a sentence well short of the wrapping width.
     """
     paras: list[str] = []
     for chunk in re.split(r"\n\s*\n", text.strip("\n")):
-        lines = [ln.rstrip() for ln in chunk.split("\n") if ln.strip()]
+        lines = [ln.strip() for ln in chunk.split("\n") if ln.strip()]
         if not lines:
             continue
-        out = lines[0].strip()
+        width = max(len(ln) for ln in lines)
+        out = lines[0]
         for prev, line in zip(lines, lines[1:], strict=False):
-            if _BREAK_BEFORE.match(line) or len(prev.strip()) < 40:
-                out += "\n" + line.strip()
-            else:
-                out += " " + line.strip()
+            ends = _ENDS_CLAUSE.search(prev) is not None
+            keep = (_BREAK_BEFORE.match(line) is not None
+                    or (ends and _DASH_ITEM.match(line) is not None)
+                    or (ends and len(prev) < 0.75 * width)
+                    or len(prev) < 0.3 * width)
+            out += ("\n" if keep else " ") + line
         paras.append(out)
     return paras
 
@@ -185,7 +191,7 @@ def body_html(blocks: Sequence[Block], hrefs: dict[str, str]) -> Markup:
                          f"({escape(b.marking)})</abbr> ")
             first = paras[0] if paras else Markup("")
             rest = "".join(f"<p>{p}</p>" for p in paras[1:])
-            level = marking_class(b.marking).split()[1] if b.marking else "mark-none"
+            level = marking_class(b.marking).split()[1].replace("mark-", "para-") if b.marking else "para-none"
             anchor = f' id="p{pid}"' if pid else ""
             out.append(f'<section class="para {level}"{anchor}><p>{head}{first}</p>{rest}</section>')
             continue

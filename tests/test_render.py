@@ -214,7 +214,7 @@ def test_body_paragraphs_markings_and_redactions() -> None:
               Block("paragraph", "Public line.", "2", "U"),
               Block("text", "Source XXXXXXXXXXXX said so.")]
     html = str(body_html(blocks, {}))
-    assert '<section class="para mark-c" id="p1">' in html
+    assert '<section class="para para-c" id="p1">' in html
     assert '<abbr class="mark mark-c mark-nf" title="Confidential, No foreign nationals (NOFORN)">(C/NF)</abbr>' in html
     assert '<abbr class="mark mark-u" title="Unclassified">(U)</abbr>' in html
     assert '<h3 class="cable-heading">BACKGROUND</h3>' in html
@@ -223,11 +223,13 @@ def test_body_paragraphs_markings_and_redactions() -> None:
 
 
 def test_reflow_joins_wrapped_lines_keeps_lists() -> None:
-    text = ("In the October 17 NATO-Russia Council (NRC) reinforced\nmeeting on missile defense, Under "
-            "Secretary\n-- first item\n-- second item\n\nNext paragraph.")
+    text = ("In the October 17 NATO-Russia Council\n(NRC) reinforced meeting on missile defense and\n"
+            "the sites in Poland and Czech Republic\n-- ideas presented by Secretaries Rice and Gates:\n"
+            "-- first item;\n-- second item\n\nNext paragraph.")
     assert reflow(text) == [
-        "In the October 17 NATO-Russia Council (NRC) reinforced meeting on missile defense, Under Secretary\n"
-        "-- first item\n-- second item",
+        "In the October 17 NATO-Russia Council (NRC) reinforced meeting on missile defense and "
+        "the sites in Poland and Czech Republic -- ideas presented by Secretaries Rice and Gates:\n"
+        "-- first item;\n-- second item",
         "Next paragraph.",
     ]
 
