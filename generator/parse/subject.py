@@ -31,7 +31,12 @@ _INLINE_STOP = re.compile(
     r"\s(?:REFS?|REFERENCES?)\s*:"
     r"|\bCLASSIFIED\s+BY\b"
     r"|\s¶\s*\d+\s*\."
-    r"|\s\d{1,2}\s*\.\s*\((?:U|C|S|SBU|S/NF|C/NF|TS)\)",
+    r"|\s\d{1,2}\s*\.\s*\((?:U|C|S|SBU|S/NF|C/NF|TS)\)"
+    r"|(?<=[.?!])\s+\((?:U|C|S|SBU|S/NF|C/NF|TS)\)\s"
+    r"|\sRef\(s\)\s*:|\sSENSITIVE\s+BUT\s+UNCLASSIFIED\b"
+    r"|(?<=\.\.\.)\s*\S"
+    r"|\s(?:SIPDIS|E\.?O\.?\s*1\d{4}\s*(?::|DECL|N/A)|TAGS\s*:)"
+    r"|\s(?:C\sO\sN\sF\sI|S\sE\sC\sR|UNCLAS\s+[A-Z]+\s+\d{6})",
     re.IGNORECASE,
 )
 # A line that ends the subject.
@@ -43,13 +48,19 @@ _STOP_LINE = re.compile(
     r"|SUMMARY\b|(?:BEGIN\s+)?SUMMARY\s*[:.]"
     r"|E\.?\s*O\.?\s*\d{5}|TAGS?\b\s*:|SIPDIS\b|NOFORN\b"
     r"|(?:C\s?O\s?N\s?F|S\s?E\s?C\s?R\s?E\s?T|U\s?N\s?C\s?L\s?A\s?S)\S*\s+SECTION\b"
+    r"|(?:C\sO\sN\sF\sI|S\sE\sC\sR|(?:UNCLAS|CONFIDENTIAL|SECRET)\s+[A-Z ]+\d{6}\b)"
     r"|-{3,}|={3,}|_{3,}"
     r")",
     re.IGNORECASE,
 )
 _PAGE_MARKER = re.compile(r"^\s*PAGE\s+\d{1,3}\s+\S", re.IGNORECASE)
+# ``NEW DELHI 00001051 001.2 OF 005``: the section marker of later cables, left in wrapped text.
+_SECTION_MARKER = re.compile(
+    r"\s*\b(?:(?:NEW|THE|PORT|SAN|SANTO|BUENOS|TEL|ABU|SAO|KUALA|ADDIS|HONG|DAR ES|RIO DE|LA|EL"
+    r"|GUATEMALA|PANAMA|MEXICO|KUWAIT|PORT OF|SRI|CIUDAD|ST) )?[A-Z]+ 0{2,}\d+ \d{3}(?:\.\d)? OF \d{3}\b"
+)
 _MARKING = re.compile(
-    r"^\(?\s*(?:U|C|S|SBU|TS|FOUO|CUI)(?:\s*/{1,2}\s*[A-Z]{1,8})*\s*\)\s*[:.-]?\s*",
+    r"^\(?\s*(?:U|C|S|SBU|TS|FOUO|CUI)(?:\s*/{1,2}\s*[A-Z]{1,8}(?:[ ,]+[A-Z]{2,3})*)*\s*\)\s*[:.-]?\s*",
     re.IGNORECASE,
 )
 _SPACE = re.compile(r"\s+")
@@ -60,8 +71,8 @@ def _fold(text: str) -> str:
 
 
 def _clean_line(line: str) -> str:
-    """A subject line without its trailing ``\\`` continuation mark."""
-    return line.rstrip().rstrip("\\").rstrip()
+    """A subject line without its trailing ``\\`` continuation mark and section markers."""
+    return _SECTION_MARKER.sub("", line.rstrip().rstrip("\\").rstrip())
 
 
 def _strip_marking(subject: str) -> str:
@@ -85,7 +96,7 @@ def find_subject(text: str) -> tuple[str, int]:
     first = m.group(1)
     stop = _INLINE_STOP.search(first)
     parts = [_clean_line(first[: stop.start()] if stop else first)]
-    if not stop:
+    if not stop and not parts[0].endswith("..."):
         following = text[m.end() + 1 :].split("\n", _MAX_LINES)[:_MAX_LINES]
         for line in following:
             if _is_blank(line):
@@ -98,7 +109,7 @@ def find_subject(text: str) -> tuple[str, int]:
                 break
             stop = _INLINE_STOP.search(line)
             parts.append(_clean_line(line[: stop.start()] if stop else line))
-            if stop:
+            if stop or parts[-1].endswith("..."):
                 break
     subject = _strip_marking(_fold(" ".join(parts)))
     return subject, line_no

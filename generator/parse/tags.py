@@ -19,7 +19,9 @@ and its variants met in the corpus:
   ``IZPREL`` -> IZ, PREL (``UNESCO`` stays whole);
 - person tags ``OVIP (CLINTON, HILLARY)``: the code ``OVIP`` is kept and the
   parenthesised name dropped -- the name is not a code, and split on its comma
-  it would make two false tags ``CLINTON`` and ``HILLARY``;
+  it would make two false tags ``CLINTON`` and ``HILLARY``. The same name written
+  without parentheses (``TAGS: OVIP RICE CONDOLEEZZA KISL``: two unknown words
+  after OVIP, the second of five letters or more) is dropped too;
 - trailing junk: mixed-case words (``TAGS PHUM, PREL, IN, PK, Human Rights``)
   and tokens that are not code-shaped (numbers, ``ID:``) are dropped.
 
@@ -82,30 +84,49 @@ def _clean_token(token: str) -> str:
     return token if _CODE.match(token) else ""
 
 
+def _is_code4(piece: str) -> bool:
+    return len(piece) == 4 and GLOSSARY.get(piece, ("", ""))[1] in ("subject", "program")
+
+
+def _cost(split: tuple[int, int, tuple[str, ...]]) -> int:
+    return 2 * split[1] + split[0]
+
+
 @lru_cache(maxsize=4096)
 def _segment(token: str) -> tuple[str, ...]:
-    """Split a run-together token into known codes, fewest pieces first; ``()`` if impossible."""
+    """Split a run-together token into codes; ``()`` when it is not one.
+
+    Pieces are known codes of 2 to 5 letters, or (at a cost) unknown four-letter
+    chunks: ``ETRDEINVTINTCS`` -> ETRD EINV TINT CS (not ... TI NT CS). Each piece
+    costs two, each unknown piece one more; the cheapest split wins. It must hold a
+    known four-letter subject or program code, and at least two of them for each
+    unknown piece.
+    """
     n = len(token)
-    best: list[tuple[str, ...] | None] = [None] * (n + 1)
-    best[0] = ()
+    best: list[tuple[int, int, tuple[str, ...]] | None] = [None] * (n + 1)
+    best[0] = (0, 0, ())
     for end in range(1, n + 1):
-        for size in (4, 2, 3, 5):
+        for size in (2, 3, 4, 5):
             start = end - size
-            if start < 0 or best[start] is None:
+            prev = best[start] if start >= 0 else None
+            if prev is None:
                 continue
             piece = token[start:end]
-            if piece not in KNOWN_TAGS:
+            unknown = piece not in KNOWN_TAGS
+            if unknown and size != 4:
                 continue
-            candidate = (*best[start], piece)  # type: ignore[misc]
+            candidate = (prev[0] + unknown, prev[1] + 1, (*prev[2], piece))
             current = best[end]
-            if current is None or len(candidate) < len(current):
+            if current is None or _cost(candidate) < _cost(current):
                 best[end] = candidate
     found = best[n]
-    if not found or len(found) < 2:
+    if found is None or found[1] < 2:
         return ()
-    if not any(len(p) == 4 and GLOSSARY[p][1] in ("subject", "program") for p in found):
+    unknowns, _, pieces = found
+    known4 = sum(1 for p in pieces if _is_code4(p))
+    if known4 == 0 or (unknowns and known4 < 2 * unknowns):
         return ()
-    return found
+    return pieces
 
 
 def _expand(token: str) -> tuple[str, ...]:
@@ -115,15 +136,35 @@ def _expand(token: str) -> tuple[str, ...]:
     return _segment(token) or (token,)
 
 
+def _is_name_word(token: str, min_len: int) -> bool:
+    return token.isalpha() and len(token) >= min_len and token not in KNOWN_TAGS
+
+
+def _drop_person_names(tokens: list[str]) -> list[str]:
+    """``OVIP RICE CONDOLEEZZA PREL`` -> ``OVIP PREL``: a surname and given name after OVIP."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        out.append(tokens[i])
+        if (
+            tokens[i] == "OVIP"
+            and i + 2 < len(tokens)
+            and _is_name_word(tokens[i + 1], 4)
+            and _is_name_word(tokens[i + 2], 5)
+        ):
+            i += 3
+            continue
+        i += 1
+    return out
+
+
 def split_tags(raw: str) -> tuple[str, ...]:
     """The codes of the text after ``TAGS:`` (``"PGOV, PINS, ZI, MDC, ZANU-PF"``), in order, no repeats."""
     if not isinstance(raw, str):
         return ()
+    tokens = [t for t in map(_clean_token, _SEPARATORS.split(_PARENS.sub(" ", raw))) if t]
     out: list[str] = []
-    for piece in _SEPARATORS.split(_PARENS.sub(" ", raw)):
-        token = _clean_token(piece)
-        if not token:
-            continue
+    for token in _drop_person_names(tokens):
         for code in _expand(token):
             if code not in out:
                 out.append(code)
