@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -119,9 +120,15 @@ class Tally:
         self.ref_ids.extend(r.id for r in cable.references if r.id)
 
 
+_LABEL = {
+    "SUBJ": re.compile(r"^[ \t]*SUBJ(?:ECT)?\b", re.MULTILINE | re.IGNORECASE),
+    "TAGS": re.compile(r"^[ \t]*TAGS?\b", re.MULTILINE | re.IGNORECASE),
+}
+
+
 def _has_label(body: str, label: str) -> bool:
     """Whether the body has a line starting with ``label`` (``SUBJECT:``, ``TAGS``)."""
-    return body.startswith(label) or f"\n{label}" in body
+    return bool(_LABEL[label].search(body))
 
 
 def _pct(n: int, total: int) -> str:

@@ -32,7 +32,8 @@ _BANNER = re.compile(
     r"^\s*(?:C\s?O\s?N\s?F\s?I\s?D\s?E\s?N\s?T\s?I\s?A\s?L|S\s?E\s?C\s?R\s?E\s?T|UNCLAS|"
     r"U\s?N\s?C\s?L\s?A\s?S|LIMITED OFFICIAL USE|CONFIDENTIAL|SECRET)\b"
 )
-_HEADER_START = re.compile(r"VZCZC|(?:[OPRZ]{1,2}[ \t]+){1,2}\d{6}Z[ \t]+[A-Z]{3}[ \t]+\d{2}\b|FM[ \t]")
+_HEADER_START = re.compile(r"VZCZC|DE[ \t]+R[A-Z]{3,}[ \t]+#|(?:[OPRZ]{1,2}[ \t]+){1,2}\d{6}Z[ \t]+[A-Z]{3}[ \t]+\d{2}\b|FM[ \t]")
+_HEADER_LINE = re.compile(r"(?:DE|ZNY|ZNR|FM|TO|INFO)[ \t]|[OPRZ]{1,2}[ \t]+(?:[OPRZ][ \t]+)?\d{6}Z|[OPRZ]{1,2}[ \t]+R[A-Z]{4}")
 _SECTION = re.compile(r"\bSECTION\s+\d+\s+OF\s+\d+\b")
 _SECTION_NO = re.compile(r"(SECTION\s+)\d+(\s+OF)")
 _PAGE_MARKER = re.compile(
@@ -63,12 +64,22 @@ def split_header(telegram: str) -> tuple[str, str]:
     seen_fm = False
     for i, line in enumerate(lines):
         if not line.strip():
+            if not seen_fm and _header_goes_on(lines, i):
+                continue
             return "\n".join(lines[:i]), "\n".join(lines[i + 1 :])
         if line.startswith("FM "):
             seen_fm = True
         elif seen_fm and _BANNER.match(line) and not line.startswith(("TO ", "INFO ")):
             return "\n".join(lines[:i]), "\n".join(lines[i:])
     return stripped, ""
+
+
+def _header_goes_on(lines: list[str], i: int) -> bool:
+    """Whether the routing header continues after the blank line ``i`` (no FM line yet)."""
+    for line in lines[i + 1 : i + 4]:
+        if line.strip():
+            return bool(_HEADER_LINE.match(line))
+    return False
 
 
 def _norm(line: str) -> str:

@@ -31,7 +31,9 @@ _PARTIAL = re.compile(r"^\s*This record is a partial extract of the original cab
 _SIPDIS = re.compile(r"^\s*SIPDIS\b", re.MULTILINE)
 _CREATED = (
     re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?"),
-    re.compile(r"^\s*(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2}))?"),
+    re.compile(
+        r"^\s*(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2}))?"
+    ),
 )
 _TRUE = {"1", "true", "yes", "y", "on"}
 
@@ -47,6 +49,47 @@ def normalize_created(value: str) -> str:
             return ""
         y, mo, d, hh, mm = m.group("y", "m", "d", "H", "M")
     return f"{y}-{int(mo):02d}-{int(d):02d} {int(hh or 0):02d}:{mm or '00'}"
+
+
+_ORIGIN_EXACT = {
+    "SECSTATE WASHDC": "Secretary of State",
+    "SECSTATE WASHINGTON DC": "Secretary of State",
+    "USMISSION USNATO": "Mission USNATO",
+    "USMISSION USUN NEW YORK": "USUN New York",
+    "USMISSION UNVIE VIENNA": "UNVIE",
+    "USMISSION GENEVA": "US Mission Geneva",
+    "USEU BRUSSELS": "USEU Brussels",
+    "AIT TAIPEI": "American Institute Taiwan, Taipei",
+    "IRAN RPO DUBAI": "Iran RPO Dubai",
+    "RPO DUBAI": "Iran RPO Dubai",
+    "REO BASRAH": "REO Basrah",
+    "USDEL SECRETARY": "US Delegation, Secretary",
+}
+_ORIGIN_PREFIX = (
+    ("AMEMBASSY ", "Embassy "),
+    ("AMCONSUL ", "Consulate "),
+    ("USINT ", "US Interests Section "),
+    ("USMISSION ", "Mission "),
+)
+_KEEP_UPPER = re.compile(r"^(?:US[A-Z]*|UN[A-Z]*|[A-Z]{1,3}\d*)$")
+
+
+def _title(words: str) -> str:
+    return " ".join(
+        w if _KEEP_UPPER.match(w) and len(w) <= 6 and w[:2] in ("US", "UN") else w.capitalize()
+        for w in words.split()
+    )
+
+
+def origin_name(fm: str) -> str:
+    """The archive's name for the sender of an ``FM`` line: ``AMEMBASSY ROME`` -> ``Embassy Rome``."""
+    fm = " ".join(fm.split()).upper()
+    if fm in _ORIGIN_EXACT:
+        return _ORIGIN_EXACT[fm]
+    for prefix, name in _ORIGIN_PREFIX:
+        if fm.startswith(prefix):
+            return name + _title(fm[len(prefix) :])
+    return _title(fm)
 
 
 def flag(meta: Mapping[str, str], key: str) -> bool:
@@ -101,7 +144,7 @@ def parse_telegram(
         warn("no creation date (no Created value and no date-time group)")
     if not level:
         warn("no classification (no Classification value and no banner)")
-    origin = meta.get("origin", "").strip() or fields.parse_from(header or text)
+    origin = meta.get("origin", "").strip() or origin_name(fields.parse_from(header or text))
     if not origin:
         warn("no origin (no Origin value and no FM line)")
 
