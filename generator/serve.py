@@ -88,10 +88,12 @@ class Status:
     error: str
     """Message of the last failed build, ``""`` once a build succeeds."""
     building: bool
+    attempts: int = 0
+    """Builds finished so far, failed or not (for tests and scripts that wait for one)."""
 
     def to_json(self) -> str:
         return json.dumps({"build": self.build, "ok": not self.error, "error": self.error,
-                           "building": self.building})
+                           "building": self.building, "attempts": self.attempts})
 
 
 class SiteState:
@@ -107,11 +109,15 @@ class SiteState:
         self._building = False
         self._build = 0
         self._error = ""
+        self._attempts = 0
         self._closed = False
 
     def status(self) -> Status:
         with self._cond:
-            return Status(self._build, self._error, self._building)
+            return self._status()
+
+    def _status(self) -> Status:
+        return Status(self._build, self._error, self._building, self._attempts)
 
     @property
     def closed(self) -> bool:
@@ -152,8 +158,9 @@ class SiteState:
             if changed and not error:
                 self._build += 1
             self._error = error
+            self._attempts += 1
             self._cond.notify_all()
-            return Status(self._build, self._error, self._building)
+            return self._status()
 
     def wait_change(self, seen: tuple[int, str] | None, timeout: float) -> Status | None:
         """The status once it differs from ``seen`` (or after ``timeout``); None once closed."""
@@ -162,7 +169,7 @@ class SiteState:
                 lambda: self._closed or (self._build, self._error) != seen, timeout)
             if self._closed:
                 return None
-            return Status(self._build, self._error, self._building)
+            return self._status()
 
     def close(self) -> None:
         with self._cond:
@@ -448,6 +455,11 @@ def run_once(args, state: SiteState, jobs: int, previous: Result | None) -> tupl
         message = f"{exc.strerror or exc}: {exc.filename or ''}".strip(": ")
         state.finish(changed=False, error=message)
         _say(f"rebuild failed: {message} (still serving the last good site)")
+        return None, None
+    except Exception as exc:  # a fault in the build must not stop the server: report, keep serving
+        message = f"{type(exc).__name__}: {_one_line(exc)}"
+        state.finish(changed=False, error=message)
+        _say(f"rebuild failed: {message} (still serving the last good site; save a fix to retry)")
         return None, None
     changed = previous is None or bool(result.written or result.deleted)
     state.finish(changed=changed)

@@ -176,7 +176,7 @@ def test_build_number_counts_only_builds_that_changed_files() -> None:
     assert state.finish(changed=False).build == 1
     failed = state.finish(changed=True, error="template error in cable.html")
     assert (failed.build, failed.error) == (1, "template error in cable.html")
-    assert state.finish(changed=True) == serve.Status(2, "", False)
+    assert state.finish(changed=True) == serve.Status(2, "", False, 4)
 
 
 # -- the HTTP handler in-process ----------------------------------------------------------------
@@ -242,7 +242,7 @@ def test_private_urls(server: Server) -> None:
     assert status == 200 and headers["content-type"].startswith("text/javascript")
     assert b"EventSource" in body
     status, _, body = get(port, "/__cablesite/status")
-    assert json.loads(body) == {"build": 0, "ok": True, "error": "", "building": False}
+    assert json.loads(body) == {"build": 0, "ok": True, "error": "", "building": False, "attempts": 0}
     assert get(port, "/__cablesite/other")[0] == 404
 
 
@@ -262,7 +262,7 @@ def test_events_stream_the_build_number_and_errors(server: Server) -> None:
     server.state.finish(changed=True)
     assert next_data()["build"] == 1
     server.state.finish(changed=False, error="template error (line 3) while rendering x.html")
-    assert next_data() == {"build": 1, "ok": False, "building": False,
+    assert next_data() == {"build": 1, "ok": False, "building": False, "attempts": 2,
                            "error": "template error (line 3) while rendering x.html"}
     server.state.close()
     assert stream.read().strip() == b""  # the server ends the stream when it stops
@@ -303,3 +303,217 @@ def test_bind_takes_the_next_free_port(site: Path) -> None:
             bind("127.0.0.1", port, site, state, tries=1)
     finally:
         first.server_close()
+
+
+# -- the command in a subprocess ------------------------------------------------------------------
+
+# Cables of the corpus that cite each other (San Jose and Tripoli threads), plus the seed cable.
+SERVED = [
+    "06SANJOSE2671", "07SANJOSE1106", "07SANJOSE1194", "07SANJOSE1322", "07SANJOSE1488",
+    "07SANJOSE999", "08SANJOSE129", "08SANJOSE540", "08SANJOSE710", "08SANJOSE969", "08TRIPOLI126",
+    "08TRIPOLI214", "08TRIPOLI227", "08TRIPOLI230", "08TRIPOLI36", "08TRIPOLI494", "08TRIPOLI541",
+    "08TRIPOLI564", "08TRIPOLI584", "08TRIPOLI592", "08TRIPOLI666", "08TRIPOLI679", "08TRIPOLI819",
+    "08TRIPOLI851", "08TRIPOLI870", "08TRIPOLI889", "08TRIPOLI896", "08TRIPOLI917", "08TRIPOLI926",
+    "08TRIPOLI936", "08TRIPOLI987", "08TRIPOLI994", "09SANJOSE18", "09TRIPOLI134", "09TRIPOLI17",
+    "09TRIPOLI186", "09TRIPOLI191", "09TRIPOLI196", "09TRIPOLI198", "09TRIPOLI208", "09TRIPOLI22",
+    "09TRIPOLI37", "09TRIPOLI40", "09TRIPOLI59", "09TRIPOLI64", "09TRIPOLI714",
+]
+CITING, CITED = "08SANJOSE540", "07SANJOSE1106"
+"""``08SANJOSE540`` (``REF: A. SAN JOSE 133 ... 07 SAN JOSE 1106``...) cites ``07SANJOSE1106``."""
+CITING_PAGE = "/cable/2008/06/08SANJOSE540.html"
+CITED_PAGE = "/cable/2007/06/07SANJOSE1106.html"
+CITING_ONLY_TAG = "/tag/ZO.html"
+"""``ZO`` is among 08SANJOSE540's tags and no other served cable's."""
+LATE = "08SANJOSE629"
+"""Not served at first; it cites 07SANJOSE1106 too."""
+LATE_PAGE = "/cable/2008/07/08SANJOSE629.html"
+OLD_SUBJECT = "HAPPY FIRST BIRTHDAY! COSTA RICA AND CHINA"
+NEW_SUBJECT = "SECOND THOUGHTS ON THE COSTA RICA CHINA ANNIVERSARY"
+
+
+class Served:
+    """``python -m generator serve`` in a subprocess, with its stderr collected."""
+
+    def __init__(self, tmp: Path, *extra: str, port: int | None = None) -> None:
+        import subprocess
+        import sys
+
+        self.tmp = tmp
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "generator", "serve", "--content", str(tmp / "content"),
+             "--output", str(tmp / "out"), "--port", str(port or free_port()), "--jobs", "2", *extra],
+            cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        line = self.wait_line("serving http://", 120)
+        self.port = int(line.split("http://localhost:")[1].split("/")[0])
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_line(self, needle: str, timeout: float = 30, start: int = 0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.lines[start:]:
+                if needle in line:
+                    return line
+            if self.proc.poll() is not None and not self.reader.is_alive():
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"no line with {needle!r} in stderr:\n" + "\n".join(self.lines))
+
+    def get(self, path: str) -> tuple[int, str]:
+        status, _, body = get(self.port, path)
+        return status, body.decode("utf-8")
+
+    def status(self) -> dict:
+        return json.loads(self.get("/__cablesite/status")[1])
+
+    def wait_for(self, check, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if check():
+                return
+            time.sleep(0.1)
+        raise AssertionError("condition not met; stderr:\n" + "\n".join(self.lines))
+
+    def stop(self, sig: int | None = None) -> int:
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig or signal.SIGINT)
+        try:
+            return self.proc.wait(30)
+        finally:
+            self.reader.join(5)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    """A content folder of the served cables and a copy of the default theme."""
+    import shutil
+
+    from conftest import REPO, need_corpus
+
+    corpus = need_corpus() / "cablegate-text"
+    cables = tmp_path / "content" / "cables"
+    cables.mkdir(parents=True)
+    for cable_id in SERVED:
+        shutil.copy(corpus / f"{cable_id}.txt", cables / f"{cable_id}.txt")
+    shutil.copy(REPO / "content" / "cables" / "07USNATO577.txt", cables / "07USNATO577.txt")
+    shutil.copytree(REPO / "themes" / "default", tmp_path / "theme")
+    return tmp_path
+
+
+@pytest.fixture
+def served(archive: Path):
+    s = Served(archive, "--theme", str(archive / "theme"))
+    yield s
+    s.stop()
+
+
+def set_subject(path: Path, subject: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    lines = [f"SUBJECT: {subject} " if line.startswith("SUBJECT:") else line for line in text.split("\n")]
+    assert lines != text.split("\n"), f"no SUBJECT line in {path}"
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_serve_edit_updates_the_page_its_citations_and_its_tag(served: Served, archive: Path) -> None:
+    for page in (CITING_PAGE, CITED_PAGE, CITING_ONLY_TAG):
+        status, html = served.get(page)
+        assert status == 200 and OLD_SUBJECT in html, page
+    set_subject(archive / "content" / "cables" / f"{CITING}.txt", NEW_SUBJECT)
+    served.wait_for(lambda: NEW_SUBJECT in served.get(CITING_PAGE)[1])
+    for page in (CITED_PAGE, CITING_ONLY_TAG):
+        status, html = served.get(page)
+        assert status == 200 and NEW_SUBJECT in html and OLD_SUBJECT not in html, page
+    assert served.status()["build"] == 2
+    served.wait_line("rebuilt in")
+
+
+def test_serve_handles_deleted_added_and_renamed_cables(served: Served, archive: Path) -> None:
+    import shutil
+
+    from conftest import CORPUS
+
+    cables = archive / "content" / "cables"
+    (cables / f"{CITING}.txt").unlink()
+    served.wait_for(lambda: served.get(CITING_PAGE)[0] == 404)
+    assert "Page not found" in served.get(CITING_PAGE)[1] or "not found" in served.get(CITING_PAGE)[1].lower()
+    assert CITING not in served.get(CITED_PAGE)[1]
+    assert served.get(CITING_ONLY_TAG)[0] == 404
+    linking = [p for p in (archive / "out").rglob("*") if p.is_file() and f"{CITING}.html" in
+               p.read_text(encoding="utf-8", errors="replace")]
+    assert linking == []
+
+    shutil.copy(CORPUS / "cablegate-text" / f"{LATE}.txt", cables / f"{LATE}.txt")
+    served.wait_for(lambda: served.get(LATE_PAGE)[0] == 200)
+    assert f"{LATE}.html" in served.get(CITED_PAGE)[1]
+
+    attempts = served.status()["attempts"]
+    (cables / "moved").mkdir()
+    (cables / "08TRIPOLI36.txt").rename(cables / "moved" / "tripoli-36.txt")
+    served.wait_for(lambda: served.status()["attempts"] > attempts)
+    assert served.get("/cable/2008/01/08TRIPOLI36.html")[0] == 200
+
+
+def test_serve_keeps_the_last_good_site_when_a_template_breaks(served: Served, archive: Path) -> None:
+    template = archive / "theme" / "templates" / "cable.html"
+    good = template.read_text(encoding="utf-8")
+    _, before = served.get(CITED_PAGE)
+    mark = len(served.lines)
+    template.write_text(good.replace("</", "{% if %}</", 1), encoding="utf-8")
+    served.wait_for(lambda: served.status()["error"] != "")
+    status = served.status()
+    assert not status["ok"] and status["error"].startswith("template error")
+    line = served.wait_line("rebuild failed", start=mark)
+    assert status["error"] in line and "last good site" in line
+    assert served.get(CITED_PAGE) == (200, before)
+
+    set_subject(archive / "content" / "cables" / f"{CITING}.txt", NEW_SUBJECT)  # still broken
+    served.wait_for(lambda: served.status()["attempts"] > status["attempts"])
+    assert served.get(CITED_PAGE) == (200, before)
+
+    template.write_text(good, encoding="utf-8")
+    served.wait_for(lambda: served.status()["ok"])
+    assert NEW_SUBJECT in served.get(CITED_PAGE)[1]
+    assert served.get(CITING_PAGE)[0] == 200
+
+
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_serve_stops_cleanly(archive: Path, signame: str) -> None:
+    import signal
+
+    s = Served(archive)
+    assert s.get("/")[0] == 200
+    set_subject(archive / "content" / "cables" / f"{CITING}.txt", NEW_SUBJECT)
+    time.sleep(0.2)  # the signal may land during the rebuild
+    assert s.stop(getattr(signal, signame)) == 0
+    assert "cablesite: stopped" in s.lines[-1]
+    left = sorted(p.name for p in archive.iterdir())
+    assert left == [".out.cache", "content", "out", "theme"]
+    assert not any(p.name.endswith(".tmp") for p in (archive / "out").rglob("*"))
+
+
+def test_serve_takes_the_next_port_when_one_is_in_use(archive: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        s = Served(archive, port=port)
+        try:
+            assert s.port != port
+            s.wait_line(f"port {port} is in use, using port {s.port} instead")
+            assert s.get("/")[0] == 200
+        finally:
+            s.stop()
