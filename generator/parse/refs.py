@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 
 from ..model import Reference
-from .ids import MAX_STATION_WORDS, STATIONS, canonical_id, normalize_station, repair_id
+from .ids import MAX_STATION_WORDS, STATIONS, canonical_id, normalize_station, repair_id, split_id
 
 # --- finding the block -------------------------------------------------------
 
@@ -372,6 +372,8 @@ def parse_refs(block: str, *, citing_id: str, year: str) -> tuple[tuple[Referenc
         if not text or _NO_REFS.match(text):
             continue
         cables = find_cables(text, year2)
+        if not cables and _BARE_SERIAL.fullmatch(text) and refs and refs[-1].id:
+            cables = [(_same_post(refs[-1].id, text), text)]  # "A) CALCUTTA 00354 B) 00357"
         if len(cables) <= 1:
             cid = cables[0][0] if cables else ""
             _add(refs, seen, Reference(letter, text, cid), citing_id)
@@ -379,6 +381,15 @@ def parse_refs(block: str, *, citing_id: str, year: str) -> tuple[tuple[Referenc
         for cid, label in cables:
             _add(refs, seen, Reference(letter, _item_text(label), cid), citing_id)
     return tuple(refs), warnings
+
+
+_BARE_SERIAL = re.compile(rf"\d{{1,{MAX_SERIAL_DIGITS}}}")
+
+
+def _same_post(cable_id: str, serial: str) -> str:
+    """The id of ``serial`` from the post and year of ``cable_id``."""
+    parts = split_id(cable_id)
+    return canonical_id(parts[0], parts[1], serial) if parts else ""
 
 
 def _add(refs: list[Reference], seen: set[str], ref: Reference, citing_id: str) -> None:
