@@ -28,7 +28,8 @@ _MAX_LINES = 8
 _LABEL = re.compile(r"(?<![A-Za-z])SUBJ(?:ECT)?[ \t]*:[ \t]*(.*)$", re.IGNORECASE | re.MULTILINE)
 # Where a subject stops inside one line (run-together text).
 _INLINE_STOP = re.compile(
-    r"\s(?:REFS?|REFERENCES?)\s*:"
+    r"\s(?:REFS?|REFERENCES?|REFTELS?)\s*:"
+    r"|REFS?:\s+(?:[A-H][.)]|\([A-H]\)|\d|[A-Z]{3,})"
     r"|\bCLASSIFIED\s+BY\b"
     r"|\s¶\s*\d+\s*\."
     r"|\s\d{1,2}\s*\.\s*\((?:U|C|S|SBU|S/NF|C/NF|TS)\)"
@@ -42,11 +43,11 @@ _INLINE_STOP = re.compile(
 # A line that ends the subject.
 _STOP_LINE = re.compile(
     r"^\s*(?:"
-    r"REFS?\b|REFERENCES?\b|REF\s*:"
+    r"REFS?\b|REFERENCES?\b|REFTELS?\b|REF\s*:"
     r"|CLASSIFIED\s+BY\b|CLASSIFICATION\b"
     r"|¶|\d{1,2}\s*[.)]|\(\s*\d{1,2}\s*\)"
     r"|SUMMARY\b|(?:BEGIN\s+)?SUMMARY\s*[:.]"
-    r"|E\.?\s*O\.?\s*\d{5}|TAGS?\b\s*:|SIPDIS\b|NOFORN\b"
+    r"|E\.?\s*O\.?\s*\d{5}|TAGS?\b\s*:|SIPDIS\b|NOFORN\b|SENSITIVE\s+BUT\s+UNCLASSIFIED\b"
     r"|(?:C\s?O\s?N\s?F|S\s?E\s?C\s?R\s?E\s?T|U\s?N\s?C\s?L\s?A\s?S)\S*\s+SECTION\b"
     r"|(?:C\sO\sN\sF\sI|S\sE\sC\sR|(?:UNCLAS|CONFIDENTIAL|SECRET)\s+[A-Z ]+\d{6}\b)"
     r"|-{3,}|={3,}|_{3,}"
