@@ -399,6 +399,10 @@ def free_port() -> int:
 
 @pytest.fixture
 def archive(tmp_path: Path) -> Path:
+    return make_archive(tmp_path)
+
+
+def make_archive(tmp_path: Path) -> Path:
     """A content folder of the served cables and a copy of the default theme."""
     import shutil
 

@@ -44,6 +44,7 @@
   }
 
   function handle(status) {
+    document.documentElement.setAttribute("data-cablesite-build", String(status.build));
     if (status.error) {
       show(status.error);
       return;
