@@ -84,11 +84,11 @@ class BuildError(Exception):
 _worker: dict[str, object] = {}
 
 
-def _init_worker(config: Config, output: Path, cache_root: Path, mode: str) -> None:
+def _init_worker(config: Config, site_info: SiteInfo, output: Path, cache_root: Path, mode: str) -> None:
     from .render import Renderer
 
     _worker.update(
-        renderer=Renderer(Path(config.theme), _site_info(config)),
+        renderer=Renderer(Path(config.theme), site_info), site=site_info,
         config=config, output=output, cache=Cache(cache_root), mode=mode,
     )
 
@@ -148,12 +148,11 @@ def _put(rel: str, data: bytes) -> bool:
 
 
 def _context(path: str) -> PageContext:
-    return PageContext(path, paths.root_prefix(path), _site_info(_worker["config"]))  # type: ignore[arg-type]
+    return PageContext(path, paths.root_prefix(path), _worker["site"])  # type: ignore[arg-type]
 
 
-def _site_info(config: Config) -> SiteInfo:
-    search = (Path(config.theme) / "templates" / "search.html").is_file()
-    return SiteInfo(config.title, config.base_url, search)
+def _site_info(config: Config, pages: tuple[Link, ...]) -> SiteInfo:
+    return SiteInfo(config.title, config.base_url, False, pages)
 
 
 def _cable_view(cable, job: site.CableJob, config: Config) -> CableView:
@@ -183,9 +182,11 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
     if output == content or output in content.parents:
         raise BuildError(f"the output folder {output} must not hold the content folder")
     cache_root = output.parent / f".{output.name}.cache"
-    renderer = Renderer(Path(config.theme), _site_info(config))
+    editorial, editorial_pages = _editorial(content)
+    site_info = _site_info(config, tuple(Link(v.title, p.path, 0) for p, v in editorial_pages))
+    renderer = Renderer(Path(config.theme), site_info)
     fingerprint = hashlib.sha256(
-        f"{MANIFEST_VERSION}:{config.fingerprint()}:{renderer.fingerprint}".encode()).hexdigest()
+        f"{MANIFEST_VERSION}:{config.fingerprint()}:{renderer.fingerprint}:{site_info!r}".encode()).hexdigest()
     old = _load_manifest(cache_root)
     result = Result()
     with _Pool(jobs) as pool:
@@ -203,8 +204,9 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
 
         rows = {i: site.row(e) for i, e in kept.items()}
         glossary = {k: (m, kind) for k, (m, kind) in GLOSSARY.items()}
-        editorial, editorial_pages = _editorial(content, rows, diagnostics)
-        pages = [*site.plan_indexes(archive, rows, glossary, config, editorial), *editorial_pages]
+        diagnostics.extend(editorial)
+        pages = [*site.plan_indexes(archive, rows, glossary, config, site_info.pages),
+                 *_editorial_pages(editorial_pages, rows)]
         files = _static_files(renderer, config, archive, rows, pages)
         jobs_by_unit: dict[str, list[site.CableJob]] = {}
         render_pages: list[site.Page] = []
@@ -228,7 +230,7 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         # 4. render and write
         write.begin(output)
         try:
-            pool.start_renderers(config, output, cache_root, mode)
+            pool.start_renderers(config, site_info, output, cache_root, mode)
             changed = _render_all(pool, jobs_by_unit, render_pages, progress)
             for rel, data in files.items():
                 changed.append((rel, write.put(output, mode, rel, data)))
@@ -334,14 +336,21 @@ def _csv_units(rel: str, path: Path, parse, cache_root: Path) -> Iterator[tuple[
         yield flush()
 
 
-def _editorial(content: Path, rows: dict[str, CableRow],
-               diagnostics: list[Diagnostic]) -> tuple[tuple[Link, ...], list[site.Page]]:
+@dataclass(frozen=True, slots=True)
+class _Editorial:
+    title: str
+    text: str
+
+
+def _editorial(content: Path) -> tuple[list[Diagnostic], list[tuple[site.Page, _Editorial]]]:
+    """Read ``content/pages/*.md``: each becomes ``pages/<name>.html``, titled by its first heading."""
     from .markdown import render_markdown
 
     folder = content / "pages"
-    links, pages = [], []
+    diagnostics: list[Diagnostic] = []
+    pages: list[tuple[site.Page, _Editorial]] = []
     if not folder.is_dir():
-        return (), []
+        return diagnostics, pages
     for path in sorted(folder.glob("*.md")):
         rel = path.relative_to(content).as_posix()
         try:
@@ -350,11 +359,20 @@ def _editorial(content: Path, rows: dict[str, CableRow],
             diagnostics.append(Diagnostic(rel, 0, ERROR, f"cannot read: {exc.strerror or exc}"))
             continue
         out = f"pages/{paths.safe_name(path.stem)}.html"
-        title, html = render_markdown(text, link_cable=lambda i: f"../{rows[i].href}" if i in rows else None)
-        title = title or path.stem.replace("-", " ").capitalize()
-        links.append(Link(title, out, 0))
-        pages.append(site.Page(out, "editorial", EditorialView(title, html)))
-    return tuple(links), pages
+        title = render_markdown(text, link_cable=lambda _i: None)[0] or path.stem.replace("-", " ").capitalize()
+        pages.append((site.Page(out, "editorial", None), _Editorial(title, text)))
+    return diagnostics, pages
+
+
+def _editorial_pages(pages: list[tuple[site.Page, _Editorial]], rows: dict[str, CableRow]) -> list[site.Page]:
+    """Render the Markdown now that the archive's ids are known (cable ids in the text become links)."""
+    from .markdown import render_markdown
+
+    out = []
+    for page, ed in pages:
+        html = render_markdown(ed.text, link_cable=lambda i: f"../{rows[i].href}" if i in rows else None)[1]
+        out.append(site.Page(page.path, "editorial", EditorialView(ed.title, html)))
+    return out
 
 
 def _static_files(renderer, config: Config, archive, rows: dict[str, CableRow],
@@ -414,13 +432,15 @@ class _Pool:
             self.pool.join()
             self.pool = None
 
-    def start_renderers(self, config: Config, output: Path, cache_root: Path, mode: str) -> None:
+    def start_renderers(self, config: Config, site_info: SiteInfo, output: Path, cache_root: Path,
+                        mode: str) -> None:
         self._close()
+        args = (config, site_info, output, cache_root, mode)
         if self.jobs == 1:
-            _init_worker(config, output, cache_root, mode)
+            _init_worker(*args)
         else:
             ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-            self.pool = ctx.Pool(self.jobs, _init_worker, (config, output, cache_root, mode))
+            self.pool = ctx.Pool(self.jobs, _init_worker, args)
 
     def imap(self, fn, tasks: list, progress: bool, label: str) -> Iterable:
         if not tasks:

@@ -23,6 +23,8 @@ class SiteInfo:
     """Absolute URL of the deployed site (``https://example.org/``), or ``""``."""
     search: bool = True
     """Whether the site has a search page (the search box links to it)."""
+    pages: tuple[Link, ...] = ()
+    """Editorial pages for the navigation (count is 0), in file-name order."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,226 @@
+"""`cablesite build`: the golden site, link checks, escaping, determinism, incremental builds, safety."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import REPO, need_corpus
+from linkcheck import broken_links
+
+from generator.build import BuildError, build
+from generator.config import Config, load_config
+
+GOLDEN = REPO / "tests" / "golden"
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True,
+                          cwd=cwd or REPO, timeout=600)
+
+
+def test_golden_site(tmp_path: Path) -> None:
+    """The small golden archive builds to exactly the checked-in output (CABLESITE_REGEN_GOLDEN=1 rewrites it)."""
+    out = tmp_path / "site"
+    result = build(GOLDEN / "content", out, Config(), jobs=1)
+    got = tree(out)
+    expected_dir = GOLDEN / "expected"
+    if os.environ.get("CABLESITE_REGEN_GOLDEN"):
+        shutil.rmtree(expected_dir, ignore_errors=True)
+        shutil.copytree(out, expected_dir)
+    expected = tree(expected_dir)
+    assert sorted(got) == sorted(expected), "set of output files differs from tests/golden/expected"
+    for rel in got:
+        assert got[rel] == expected[rel], f"{rel} differs from the golden output"
+    assert result.cables == 3
+    assert any("empty.txt" in str(d) and d.severity == "error" for d in result.diagnostics)
+
+
+def test_golden_site_links_resolve(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(GOLDEN / "content", out, Config(), jobs=1)
+    assert broken_links(out) == []
+    for rel in ("index.html", "404.html", "robots.txt", "sitemap.xml", "feed.xml", "tags.html",
+                "origins.html", "dates.html", "classifications.html", "tag/PREL.html",
+                "origin/embassy-rome.html", "date/2008.html", "date/2008-03.html",
+                "classification/secret.html", "pages/about.html", "cable/2008/03/08ROME100.html",
+                "cable/2008/03/08ROME100.json", "static/style.css"):
+        assert (out / rel).is_file(), rel
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def elements(path: Path) -> _Elements:
+    p = _Elements()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+def link_targets(root: Path, rel: str) -> set[str]:
+    """Root-relative paths of the files the page at ``rel`` links to."""
+    page = elements(root / rel)
+    out = set()
+    for tag, attrs in page.tags:
+        href = attrs.get("href")
+        if tag == "a" and href and "://" not in href and not href.startswith("#"):
+            target = os.path.normpath(os.path.join(os.path.dirname(rel), href.split("#")[0]))
+            out.add(target.replace(os.sep, "/"))
+    return out
+
+
+def test_reference_links_and_backlinks(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(GOLDEN / "content", out, Config(), jobs=1)
+    citing = "cable/2008/03/08ROME100.html"
+    assert "cable/2008/02/08ROME90.html" in link_targets(out, citing)  # REF A is in the archive
+    assert "not in this archive" in " ".join(elements(out / citing).text)  # REF B (STATE 12345) is not
+    cited = "cable/2008/02/08ROME90.html"
+    assert citing in link_targets(out, cited)
+    assert "Referenced by" in " ".join(elements(out / cited).text)
+
+
+def test_hostile_text_is_shown_as_text(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(GOLDEN / "content", out, Config(), jobs=1)
+    for rel in ("cable/2009/01/09PARIS5.html", "tag/PREL.html", "index.html"):
+        page = elements(out / rel)
+        assert not any(t == "script" and not (a.get("src") or "").endswith(".js") for t, a in page.tags), rel
+        assert not any(t == "img" and "onerror" in a for t, a in page.tags), rel
+        assert not any(t == "b" for t, a in page.tags), rel
+    text = " ".join(elements(out / "cable/2009/01/09PARIS5.html").text)
+    assert "<script>alert(1)</script>" in text
+
+
+def test_output_is_the_same_whatever_the_jobs(tmp_path: Path) -> None:
+    corpus = need_corpus()
+    content = tmp_path / "content"
+    content.mkdir()
+    for path in sorted((corpus / "cablegate-text").glob("08*.txt"))[:150]:
+        shutil.copy(path, content / path.name)
+    build(content, tmp_path / "one", Config(), jobs=1)
+    build(content, tmp_path / "two", Config(), jobs=2)
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+def _copy_small_corpus(tmp_path: Path, n: int = 120) -> Path:
+    corpus = need_corpus()
+    content = tmp_path / "content"
+    content.mkdir()
+    names = sorted(p.name for p in (corpus / "cablegate-text").glob("09*.txt"))[:n]
+    for name in names:
+        shutil.copy(corpus / "cablegate-text" / name, content / name)
+    return content
+
+
+def test_incremental_build_equals_clean_build(tmp_path: Path) -> None:
+    content = _copy_small_corpus(tmp_path)
+    out = tmp_path / "out"
+    build(content, out, Config(), jobs=2)
+    files = sorted(content.iterdir())
+    # edit one cable's subject, delete another, add a new one (a copy under a new id)
+    edited = files[3]
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace("SUBJECT:", "SUBJECT: EDITED FOR THE TEST", 1), encoding="utf-8")
+    files[7].unlink()
+    src = files[10].read_text(encoding="utf-8")
+    first_id = src.splitlines()[0].split(":", 1)[1].strip()
+    (content / "added.txt").write_text(src.replace(first_id, first_id + "99"), encoding="utf-8")
+    second = build(content, out, Config(), jobs=2)
+    clean = tmp_path / "clean"
+    build(content, clean, Config(), jobs=1)
+    assert tree(out) == tree(clean)
+    assert 0 < second.written < 200
+    third = build(content, out, Config(), jobs=2)
+    assert third.written == 0 and third.deleted == 0
+
+
+def test_failed_build_keeps_previous_output(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(GOLDEN / "content", out, Config(), jobs=1)
+    before = tree(out)
+    theme = tmp_path / "theme"
+    shutil.copytree(REPO / "themes" / "default", theme)
+    cable_tpl = theme / "templates" / "cable.html"
+    broken = cable_tpl.read_text().replace("{% block main %}", "{% block main %}{{ no_such_variable.x }}", 1)
+    assert "no_such_variable" in broken
+    cable_tpl.write_text(broken)
+    with pytest.raises(BuildError):
+        build(GOLDEN / "content", out, load_config(None, theme=theme), jobs=1)
+    assert tree(out) == before
+    assert not any(p.name.startswith(f".{out.name}.staging") for p in tmp_path.iterdir())
+
+
+def test_cli_build_summary_and_strict(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = run_cli("build", "--content", str(GOLDEN / "content"), "--output", str(out), "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "empty.txt" in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("cablesite: 3 cables,") and "errors" in last
+    assert "Traceback" not in proc.stderr
+    strict = run_cli("build", "--content", str(GOLDEN / "content"), "--output", str(out), "--strict")
+    assert strict.returncode == 1
+
+
+def test_bad_config_is_one_clear_line(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(GOLDEN / "content", content)
+    (content / "cablesite.toml").write_text("per_page = 'many'\n")
+    proc = run_cli("build", "--content", str(content), "--output", str(tmp_path / "out"))
+    assert proc.returncode == 1
+    assert "per_page must be a int" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_base_url_makes_absolute_feed_and_sitemap_urls(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(GOLDEN / "content", out, load_config(None, base_url="https://cables.example.org"), jobs=1)
+    sitemap = (out / "sitemaps" / "sitemap-1.xml").read_text()
+    assert "<loc>https://cables.example.org/cable/2008/03/08ROME100.html</loc>" in sitemap
+    assert "https://cables.example.org/sitemaps/sitemap-1.xml" in (out / "sitemap.xml").read_text()
+    assert 'href="https://cables.example.org/cable/2009/01/09PARIS5.html"' in (out / "feed.xml").read_text()
+
+
+@pytest.mark.slow
+def test_corpus_html_builds_with_no_broken_link(tmp_path: Path) -> None:
+    corpus = need_corpus()
+    out = tmp_path / "site"
+    result = build(corpus / "cablegate-html", out, Config(), jobs=2)
+    assert result.cables == 6041
+    assert broken_links(out) == []
+    # every reference that resolves in the archive is a link, and the cited page lists the citer
+    import json
+
+    checked = 0
+    for jpath in sorted((out / "cable").rglob("*.json"))[:2000]:
+        data = json.loads(jpath.read_text(encoding="utf-8"))
+        for ref in data["references"]:
+            if not ref["id"]:
+                continue
+            target = next((out / "cable").glob(f"*/*/{ref['id']}.html"), None)
+            if target is None:
+                continue
+            page_rel = jpath.with_suffix(".html").relative_to(out).as_posix()
+            assert target.relative_to(out).as_posix() in link_targets(out, page_rel), (data["id"], ref)
+            assert data["id"] in target.read_text(encoding="utf-8")
+            checked += 1
+    assert checked > 50
