@@ -177,6 +177,15 @@ def reflow(text: str) -> list[str]:
 def body_html(blocks: Sequence[Block], hrefs: dict[str, str]) -> Markup:
     """The cable body as HTML: numbered paragraphs with marking, headings and text blocks."""
     out: list[str] = []
+    lead = 0
+    while lead < len(blocks) and blocks[lead].kind == "text":
+        lead += 1
+    if lead < len(blocks):  # text before the first paragraph: banner, E.O., TAGS, SUBJECT, REF lines
+        pre = "".join(f"<p>{mark_text(chunk.strip(), hrefs)}</p>"
+                      for b in blocks[:lead] for chunk in re.split(r"\n\s*\n", b.text) if chunk.strip())
+        if pre:
+            out.append(f'<div class="preamble">{pre}</div>')
+        blocks = blocks[lead:]
     for b in blocks:
         paras = [mark_text(p, hrefs) for p in reflow(b.text)]
         if b.kind == "heading":

@@ -33,7 +33,9 @@ from generator.views import (
 )
 
 THEME = REPO / "themes" / "default"
-SITE = SiteInfo("Cable Archive", "")
+PAGES = (Link("About this archive", "pages/about.html", 0),
+         Link("How to read a cable", "pages/how-to-read-a-cable.html", 0))
+SITE = SiteInfo("Cable Archive", "", pages=PAGES)
 XSS = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
 SEED = REPO / "content" / "cables" / "07USNATO577.txt"
 
@@ -222,6 +224,15 @@ def test_body_paragraphs_markings_and_redactions() -> None:
     assert '<span class="pnum">1.</span>' in html
 
 
+def test_text_before_first_paragraph_keeps_its_lines() -> None:
+    blocks = [Block("text", "E.O. 12958: DECL: 10/17/2017\nTAGS: NATO PREL MARR RU\n\nREF: A. USNATO 263"),
+              Block("paragraph", "Summary.", "1", "C"), Block("text", "OLSON")]
+    html = str(body_html(blocks, {"A": "#ref-A"}))
+    assert html.startswith('<div class="preamble"><p>E.O. 12958: DECL: 10/17/2017\nTAGS: NATO PREL MARR RU</p>'
+                           '<p><a class="refmention" href="#ref-A">REF</a>: A. USNATO 263</p></div>')
+    assert html.endswith('<p class="text">OLSON</p>')
+
+
 def test_reflow_joins_wrapped_lines_keeps_lists() -> None:
     text = ("In the October 17 NATO-Russia Council\n(NRC) reinforced meeting on missile defense and\n"
             "the sites in Poland and Czech Republic\n-- ideas presented by Secretaries Rice and Gates:\n"
@@ -294,6 +305,9 @@ def test_markup_has_landmarks_and_search_form(renderer: Renderer) -> None:
     field = p.all("input")[0]
     assert field["name"] == "q" and p.all("label")[0]["for"] == field["id"]
     assert p.all("a")[0]["href"] == "#main" and p.all("main")[0]["id"] == "main"
+    nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', p.html, re.S).group(1)
+    assert re.findall(r">([^<]+)</a>", nav) == [
+        "Home", "Tags", "Origins", "Dates", "Classifications", "Search", "About this archive", "How to read a cable"]
 
 
 # -- the other pages ----------------------------------------------------------------------------
@@ -366,7 +380,7 @@ def test_home_page(renderer: Renderer) -> None:
                     newest=(row("10STATE1", "NEWEST"),), tag_count=900, origin_count=186,
                     per_year=(("2009", 3), ("2010", 4)),
                     classifications=(Link("SECRET", "classification/secret.html", 5),),
-                    pages=(Link("About", "pages/about.html", 0),))
+                    pages=PAGES)
     p = Page(renderer.home(ctx("index.html"), view))
     assert "6,041 US diplomatic cables" in p.text and "1966-12-01 to 2010-02-28" in p.text
     assert "cited by 7" in p.text
