@@ -1,0 +1,271 @@
+"""The offline search index: :class:`SearchIndexer` turns cables into small JS files.
+
+Every file under ``search/`` is a script calling the page's registration function,
+``window.CablesiteSearch.register("t/n/tnat", {...})`` with the file's key (its path
+without ``.js``), so pages opened from disk can load them with ``<script>`` elements
+(browsers refuse ``fetch`` of ``file://`` URLs). Files:
+
+``search/meta.js``
+    counts, chunk sizes, the term-shard prefixes, the stations, the facet files.
+``search/t/<c>/t<prefix>.js``
+    terms starting with ``prefix`` -> ``[body postings, subject postings]`` (:mod:`.codec`).
+    Shards start at two characters and split one character further while above
+    :data:`SHARD_BYTES`; a term lives in the shard of its longest listed prefix.
+``search/f/<kind>/<name>.js``
+    postings of one tag, origin or classification (filters).
+``search/id/<STATION>.js``
+    id -> doc for the cables of one station (id queries).
+``search/dates.js``
+    every doc's date, 3 characters each (date filters, date order, ties).
+``search/d/<k>/<n>.js``
+    doc table chunk ``n``: ``[id, date, subject, origin, classification, href, tags]``.
+``search/x/<k>/<n>.js``
+    the first :data:`TEXT_LIMIT` characters of each cable's body, for snippets and phrases.
+
+Body postings index the id, subject and body; stop words (tokenizer) are left out.
+Doc numbers are those the build gives (0..N-1); output is the same bytes whatever
+order cables or partial indexes arrive in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import re
+import tempfile
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+
+from ..model import Cable
+from . import codec
+from .tokenizer import STOP_WORDS, terms
+
+DOC_CHUNK = 64
+"""Cables per doc-table file."""
+TEXT_CHUNK = 8
+"""Cables per snippet-text file: 20 results touch at most 20 small files."""
+TEXT_LIMIT = 2000
+"""Characters of each body kept for snippets and phrase checks."""
+SHARD_BYTES = 200_000
+"""A term shard above this size is split by one more character of its prefix."""
+FOLDER = 1000
+"""Files per folder of the chunked kinds (Netlify allows 54,000 entries)."""
+VERSION = 1
+
+_SPACE = re.compile(r"\s+")
+_FIRST_PARA = re.compile(r"^[ \t]*(?:\u00b6[ \t]*)?1\.[ \t]", re.MULTILINE)
+_ID = re.compile(r"^(\d\d)([A-Z]+)(\d+)$")
+
+
+def snippet_text(body: str) -> str:
+    """What is kept of a body for snippets: from paragraph 1 (past the TAGS/SUBJECT/REF
+    preamble) when it starts early, whitespace folded, cut to :data:`TEXT_LIMIT` characters."""
+    m = _FIRST_PARA.search(body, 0, 4000)
+    text = body[m.start():] if m else body
+    return _SPACE.sub(" ", text[: TEXT_LIMIT * 2]).strip()[:TEXT_LIMIT]
+
+
+def _station(cable: Cable) -> str:
+    m = _ID.match(cable.id)
+    station = cable.station or (m.group(2) if m else "")
+    return re.sub(r"[^A-Z0-9]", "", station.upper())
+
+
+def _facet_file(kind: str, value: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")[:40] or "x"
+    return f"f/{kind}/{slug}-{hashlib.sha1(value.encode('utf-8')).hexdigest()[:6]}"
+
+
+def _script(key: str, data: object) -> bytes:
+    payload = json.dumps(data, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+    return f'CablesiteSearch.register("{key}",{payload});\n'.encode("ascii")
+
+
+class SearchIndexer:
+    """Collects cables one by one (:meth:`add`) or by partial indexes (:meth:`merge`)."""
+
+    def __init__(self) -> None:
+        self._body: dict[str, bytearray] = {}
+        self._last: dict[str, int] = {}
+        self._late: dict[str, list[tuple[int, int]]] = {}
+        self._subject: dict[str, list[int]] = {}
+        self._facets: dict[tuple[str, str], list[int]] = {}
+        self._ids: dict[str, dict[str, int]] = {}
+        self._rows: dict[int, str] = {}
+        self._days: dict[int, int] = {}
+        self._texts: dict[int, tuple[int, int]] = {}
+        self._spill = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the indexer)
+
+    # -- input --------------------------------------------------------------------------
+
+    def add(self, doc: int, cable: Cable, href: str) -> None:
+        """Index one cable as doc number ``doc`` (each doc once)."""
+        counts = Counter(terms(f"{cable.id} {cable.subject}\n{cable.body}"))
+        for term in sorted(counts):
+            self._post(term, doc, codec.weight(counts[term]))
+        for term in sorted(set(terms(cable.subject))):
+            self._subject.setdefault(term, []).append(doc)
+        for kind, values in (("tag", cable.tags), ("origin", (cable.origin,)),
+                             ("classification", (cable.classification,))):
+            for value in dict.fromkeys(v for v in values if v):
+                self._facets.setdefault((kind, value), []).append(doc)
+        station = _station(cable)
+        if station:
+            self._ids.setdefault(station, {})[cable.id] = doc
+        self._rows[doc] = json.dumps(
+            [cable.id, cable.created[:10], cable.subject, cable.origin, cable.classification,
+             href, " ".join(cable.tags)], ensure_ascii=True, separators=(",", ":"))
+        self._days[doc] = codec.day_number(cable.created)
+        text = snippet_text(cable.body).encode("utf-8")
+        self._spill.seek(0, 2)
+        self._texts[doc] = (self._spill.tell(), len(text))
+        self._spill.write(text)
+
+    def _post(self, term: str, doc: int, w: int) -> None:
+        last = self._last.get(term, -1)
+        if doc > last:
+            codec.put(self._body.setdefault(term, bytearray()), (doc - last - 1) << 2 | w)
+            self._last[term] = doc
+        else:
+            self._late.setdefault(term, []).append((doc, w))
+
+    def state(self) -> bytes:
+        """Everything collected, compressed: what :meth:`merge` takes."""
+        texts = {}
+        for doc, (offset, size) in self._texts.items():
+            self._spill.seek(offset)
+            texts[doc] = self._spill.read(size)
+        late = {t: sorted(v) for t, v in self._late.items()}
+        data = (VERSION, self._body, self._last, late, self._subject, self._facets, self._ids,
+                self._rows, self._days, texts)
+        return zlib.compress(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+    def merge(self, partial_bytes: bytes) -> None:
+        """Add a partial index made by :func:`partial` (any order of arrival)."""
+        (version, body, last, late, subject, facets, ids, rows, days,
+         texts) = pickle.loads(zlib.decompress(partial_bytes))
+        if version != VERSION:
+            raise ValueError(f"search partial of version {version}, expected {VERSION}")
+        for term, data in body.items():
+            values = list(codec.decode(data))
+            first = values[0] >> 2 if values else -1
+            mine = self._last.get(term, -1)
+            if values and first > mine:
+                out = self._body.setdefault(term, bytearray())
+                codec.put(out, (first - mine - 1) << 2 | values[0] & 3)
+                out.extend(data[len(codec.encode(values[:1])):])
+                self._last[term] = last[term]
+            else:
+                docs = codec.undo_gaps(v >> 2 for v in values)
+                self._late.setdefault(term, []).extend(
+                    (d, v & 3) for d, v in zip(docs, values, strict=True))
+        for term, pairs in late.items():
+            self._late.setdefault(term, []).extend(pairs)
+        for term, docs in subject.items():
+            self._subject.setdefault(term, []).extend(docs)
+        for key, docs in facets.items():
+            self._facets.setdefault(key, []).extend(docs)
+        for station, table in ids.items():
+            self._ids.setdefault(station, {}).update(table)
+        self._rows.update(rows)
+        self._days.update(days)
+        self._spill.seek(0, 2)
+        for doc, text in texts.items():
+            self._texts[doc] = (self._spill.tell(), len(text))
+            self._spill.write(text)
+
+    # -- output -------------------------------------------------------------------------
+
+    def _postings(self, term: str) -> tuple[str, str]:
+        body = self._body.get(term, bytearray())
+        late = self._late.get(term)
+        if late:
+            values = list(codec.decode(body))
+            pairs = dict(zip(codec.undo_gaps(v >> 2 for v in values), (v & 3 for v in values),
+                             strict=True))
+            pairs.update(late)
+            docs = sorted(pairs)
+            body_text = codec.encode(g << 2 | pairs[d] for g, d in zip(codec.gaps(docs), docs,
+                                                                          strict=True))
+        else:
+            body_text = body.decode("ascii")
+        subject = self._subject.get(term)
+        subject_text = codec.encode(codec.gaps(sorted(set(subject)))) if subject else ""
+        return body_text, subject_text
+
+    def files(self) -> Iterator[tuple[str, bytes]]:
+        """Every output file: (path under the site root, starting ``search/``), bytes)."""
+        n = max(self._rows) + 1 if self._rows else 0
+        shards = self._shards()
+        for prefix, group in shards:
+            key = f"t/{prefix[0]}/t{prefix}"
+            yield f"search/{key}.js", _script(key, {t: list(self._postings(t)) for t in group})
+        facets: dict[str, dict[str, str]] = {"tag": {}, "origin": {}, "classification": {}}
+        for (kind, value), docs in sorted(self._facets.items()):
+            key = _facet_file(kind, value)
+            facets[kind][value] = key
+            yield f"search/{key}.js", _script(key, codec.encode(codec.gaps(sorted(set(docs)))))
+        for station, table in sorted(self._ids.items()):
+            yield f"search/id/{station}.js", _script(f"id/{station}", table)
+        dates = "".join(codec.day_chars(self._days.get(d, 0)) for d in range(n))
+        yield "search/dates.js", _script("dates", dates)
+        for start in range(0, n, DOC_CHUNK):
+            c = start // DOC_CHUNK
+            key = f"d/{c // FOLDER}/{c}"
+            rows = [json.loads(self._rows[d]) if d in self._rows else None
+                    for d in range(start, min(n, start + DOC_CHUNK))]
+            yield f"search/{key}.js", _script(key, rows)
+        for start in range(0, n, TEXT_CHUNK):
+            c = start // TEXT_CHUNK
+            key = f"x/{c // FOLDER}/{c}"
+            yield f"search/{key}.js", _script(key, [self._text(d) for d in
+                                                    range(start, min(n, start + TEXT_CHUNK))])
+        meta = {
+            "version": VERSION, "docs": n, "docChunk": DOC_CHUNK, "textChunk": TEXT_CHUNK,
+            "folder": FOLDER, "textLimit": TEXT_LIMIT, "shards": [p for p, _ in shards],
+            "stations": sorted(self._ids), "facets": facets, "stop": sorted(STOP_WORDS),
+        }
+        yield "search/meta.js", _script("meta", meta)
+
+    def _text(self, doc: int) -> str:
+        where = self._texts.get(doc)
+        if where is None:
+            return ""
+        self._spill.seek(where[0])
+        return self._spill.read(where[1]).decode("utf-8", "replace")
+
+    def _shards(self) -> list[tuple[str, list[str]]]:
+        """(prefix, sorted terms) of every shard, prefixes sorted."""
+        every = sorted(set(self._body) | set(self._late))
+        size = {t: len(t) + 8 + len(self._body.get(t, b"")) + 2 * len(self._late.get(t, ()))
+                + len(self._subject.get(t, ())) for t in every}
+        out: list[tuple[str, list[str]]] = []
+        todo: list[tuple[str, list[str]]] = []
+        groups: dict[str, list[str]] = {}
+        for t in every:
+            groups.setdefault(t[:2], []).append(t)
+        todo = sorted(groups.items(), reverse=True)
+        while todo:
+            prefix, group = todo.pop()
+            longer = [t for t in group if len(t) > len(prefix)]
+            if sum(size[t] for t in group) <= SHARD_BYTES or not longer:
+                out.append((prefix, group))
+                continue
+            own = [t for t in group if len(t) == len(prefix)]
+            if own:
+                out.append((prefix, own))
+            split: dict[str, list[str]] = {}
+            for t in longer:
+                split.setdefault(t[: len(prefix) + 1], []).append(t)
+            todo.extend(sorted(split.items(), reverse=True))
+        return sorted(out)
+
+
+def partial(docs: list[tuple[int, Cable, str]]) -> bytes:
+    """A picklable partial index of ``docs`` made in a worker; pass it to :meth:`SearchIndexer.merge`."""
+    indexer = SearchIndexer()
+    for doc, cable, href in sorted(docs, key=lambda d: d[0]):
+        indexer.add(doc, cable, href)
+    return indexer.state()

@@ -1,0 +1,90 @@
+"""Words of cable text as the search index keys them; ``search.js`` holds the same rules in JS.
+
+Accepted: any text. Rules, in order, on a line such as the seed cable's
+``SUBJECT: NATO-RUSSIA'S CAX 2007 (REF 07USNATO000577)``:
+
+1. Unicode compatibility decomposition (NFKD), accents dropped (``Sao Paulo`` from
+   ``São Paulo``), curly apostrophes made straight; other non-ASCII characters separate words.
+2. Lower-case.
+3. A word is a run of letters and digits, apostrophes inside allowed (``russia's``).
+   Anything else separates words: ``NATO-RUSSIA`` is ``nato`` and ``russia``.
+4. Apostrophes: a final ``'s`` is dropped (``RUSSIA'S`` -> ``russia``), other apostrophes
+   are removed (``O'NEILL`` -> ``oneill``, ``DON'T`` -> ``dont``).
+5. Numbers lose leading zeros (``000577`` -> ``577``, ``07`` -> ``7``) so that the
+   padded serials of the text (``HARARE 005461``) match what people type.
+6. A word mixing letters and digits (an id such as ``07USNATO577``) is kept whole and
+   also split into its runs: ``07usnato577``, ``7``, ``usnato``, ``577``.
+7. Words longer than :data:`MAX_LEN` characters (encoded blobs) are skipped.
+
+No stemming: ``sanction`` and ``sanctions`` are different words (the JS copy stays
+small and the highlight shows exactly what matched). Stop words (:data:`STOP_WORDS`)
+are left out of the index and of queries, but kept by :func:`words` so that a phrase
+in quotes is checked word for word.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_LEN = 40
+
+STOP_WORDS: frozenset[str] = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "for", "from", "had", "has",
+    "have", "he", "her", "his", "if", "in", "into", "is", "it", "its", "not", "of", "on", "or",
+    "our", "she", "that", "the", "their", "them", "there", "these", "they", "this", "those",
+    "to", "was", "we", "were", "which", "who", "will", "with", "would",
+))
+"""Words in nearly every cable that carry no meaning alone (``search.js`` gets them from ``meta.js``)."""
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
+_RUNS = re.compile(r"[a-z]+|[0-9]+")
+
+
+def fold(text: str) -> str:
+    """ASCII, lower-case form of ``text`` (rules 1-2); non-ASCII left overs become spaces."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+        text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+        text = _NON_ASCII.sub(" ", text)
+    return text.lower()
+
+
+def _word(raw: str) -> str:
+    """Rules 4-5 on one matched word."""
+    if "'" in raw:
+        parts = raw.split("'")
+        if parts[-1] == "s":
+            parts.pop()
+        raw = "".join(parts)
+    if raw.isdigit():
+        raw = raw.lstrip("0") or "0"
+    return raw
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` in order (rules 1-5, 7), ids whole, stop words kept: for phrases."""
+    out = []
+    for m in _WORD.finditer(fold(text)):
+        w = _word(m.group())
+        if len(w) <= MAX_LEN:
+            out.append(w)
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    """Every token of ``text`` in order: :func:`words` plus the runs of mixed words (rule 6)."""
+    out = []
+    for w in words(text):
+        out.append(w)
+        if not (w.isalpha() or w.isdigit()):
+            for run in _RUNS.findall(w):
+                out.append((run.lstrip("0") or "0") if run.isdigit() else run)
+    return out
+
+
+def terms(text: str) -> list[str]:
+    """Index terms of ``text``: :func:`tokens` without stop words, in order, repeats kept."""
+    return [t for t in tokens(text) if t not in STOP_WORDS]

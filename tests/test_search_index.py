@@ -1,0 +1,171 @@
+"""The search index builder: postings, subject terms, filters, ids, chunks, determinism."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+
+from generator.model import Cable
+from generator.search import SearchIndexer, codec, index, partial
+
+REGISTER = re.compile(r'^CablesiteSearch\.register\("([^"]+)",(.*)\);\n$', re.S)
+
+
+def _cable(i: int, subject: str, body: str, **kw) -> Cable:
+    return Cable(id=kw.pop("id", f"07USNATO{i}"), created=kw.pop("created", f"2007-10-{i % 28 + 1:02d} 10:00"),
+                 subject=subject, body=body, origin=kw.pop("origin", "Mission USNATO"),
+                 station=kw.pop("station", "USNATO"), classification=kw.pop("classification", "SECRET"),
+                 tags=kw.pop("tags", ("NATO", "PREL")), **kw)
+
+
+def _load(files: dict[str, bytes]) -> dict[str, object]:
+    """key -> data of every file, checking that each file registers its own key."""
+    out = {}
+    for path, data in files.items():
+        m = REGISTER.match(data.decode("ascii"))
+        assert m, path
+        assert path == f"search/{m.group(1)}.js"
+        out[m.group(1)] = json.loads(m.group(2))
+    return out
+
+
+def _postings(pieces: dict[str, object], term: str) -> tuple[list[tuple[int, int]], list[int]]:
+    """(doc, weight) of the body and docs of the subject for ``term``, as search.js reads them."""
+    shards = pieces["meta"]["shards"]
+    prefix = max((p for p in shards if term.startswith(p)), key=len, default=None)
+    if prefix is None:
+        return [], []
+    body, subject = pieces[f"t/{prefix[0]}/t{prefix}"].get(term, ["", ""])
+    values = list(codec.decode(body))
+    docs = list(codec.undo_gaps(v >> 2 for v in values))
+    return list(zip(docs, (v & 3 for v in values), strict=True)), list(codec.undo_gaps(codec.decode(subject)))
+
+
+def _build(cables: list[Cable]) -> dict[str, bytes]:
+    ix = SearchIndexer()
+    for doc, c in enumerate(cables):
+        ix.add(doc, c, f"cable/2007/10/{c.id}.html")
+    return dict(ix.files())
+
+
+CABLES = [
+    _cable(0, "NRC: RUSSIA'S MISSILE DEFENSE OFFER", "1. (C) Missile defense was discussed. ¶2. Talks."),
+    _cable(1, "AFGHANISTAN: ISAF UPDATE", "1. (S) The missile missile missile missile issue; see 07USNATO0577.",
+           tags=("AF", "MARR"), origin="Embassy Kabul", station="KABUL", id="07KABUL12",
+           classification="CONFIDENTIAL", created="2006-01-05 09:00"),
+    _cable(2, "BUDGET", "1. Nothing about rockets. The END.", tags=("PREL",), created=""),
+]
+
+
+def test_codec_round_trip():
+    values = [0, 1, 31, 32, 1023, 1024, 2**31 + 5]
+    assert list(codec.decode(codec.encode(values))) == values
+    assert codec.encode([0, 31, 32]) == "AfgB"
+    docs = [0, 1, 5, 100]
+    assert list(codec.undo_gaps(codec.gaps(docs))) == docs
+    assert codec.day_number("1900-01-01 00:00") == 1
+    assert codec.day_number("") == 0
+    assert codec.weight(1) == 0 and codec.weight(3) == 1 and codec.weight(5) == 2 and codec.weight(9) == 3
+
+
+def test_word_postings_weights_and_subject_terms():
+    pieces = _load(_build(CABLES))
+    body, subject = _postings(pieces, "missile")
+    assert body == [(0, 1), (1, 2)]  # twice in cable 0 (subject + body): 2-3; 4 times in cable 1: 4-7
+    assert subject == [0]
+    assert _postings(pieces, "russia") == ([(0, 0)], [0])  # RUSSIA'S
+    assert _postings(pieces, "the") == ([], [])  # stop word
+    assert _postings(pieces, "rockets")[0] == [(2, 0)]
+    assert _postings(pieces, "absent") == ([], [])
+
+
+def test_ids_searchable_as_tokens_and_by_station():
+    pieces = _load(_build(CABLES))
+    assert [d for d, _ in _postings(pieces, "07usnato577")[0]] == []  # text says 07USNATO0577
+    assert [d for d, _ in _postings(pieces, "577")[0]] == [1]
+    assert [d for d, _ in _postings(pieces, "07kabul12")[0]] == [1]  # the cable's own id
+    assert pieces["id/KABUL"] == {"07KABUL12": 1}
+    assert pieces["id/USNATO"] == {"07USNATO0": 0, "07USNATO2": 2}
+    assert pieces["meta"]["stations"] == ["KABUL", "USNATO"]
+
+
+def test_facets_dates_and_doc_table():
+    pieces = _load(_build(CABLES))
+    facets = pieces["meta"]["facets"]
+    assert sorted(facets["tag"]) == ["AF", "MARR", "NATO", "PREL"]
+    prel = list(codec.undo_gaps(codec.decode(pieces[facets["tag"]["PREL"]])))
+    assert prel == [0, 2]
+    kabul = list(codec.undo_gaps(codec.decode(pieces[facets["origin"]["Embassy Kabul"]])))
+    assert kabul == [1]
+    dates = pieces["dates"]
+    assert len(dates) == 9 and dates[6:] == "AAA"
+    assert pieces["d/0/0"][1] == ["07KABUL12", "2006-01-05", "AFGHANISTAN: ISAF UPDATE", "Embassy Kabul",
+                                 "CONFIDENTIAL", "cable/2007/10/07KABUL12.html", "AF MARR"]
+    assert pieces["x/0/0"][0] == "1. (C) Missile defense was discussed. ¶2. Talks."
+
+
+def test_snippet_text_starts_at_paragraph_one():
+    body = "S E C R E T USNATO 000577\n\nSIPDIS\n\nE.O. 12958: DECL\nTAGS: NATO\n\n1. (C) Summary:   here\n  it is."
+    assert index.snippet_text(body) == "1. (C) Summary: here it is."
+    assert index.snippet_text("no paragraphs  here") == "no paragraphs here"
+    assert len(index.snippet_text("word " * 2000)) <= index.TEXT_LIMIT
+
+
+def _many(n: int) -> list[Cable]:
+    rng = random.Random(3)
+    vocab = [f"w{i}" for i in range(400)] + ["common"] * 50
+    return [_cable(i, " ".join(rng.choices(vocab, k=4)), " ".join(rng.choices(vocab, k=60)),
+                   id=f"08USNATO{i}") for i in range(n)]
+
+
+def test_partials_in_any_order_give_the_same_bytes():
+    cables = _many(300)
+    direct = _build(cables)
+    docs = [(d, c, f"cable/2007/10/{c.id}.html") for d, c in enumerate(cables)]
+    spread = docs[::7]  # one worker's docs interleaved with the others'
+    rest = [d for d in docs if d[0] % 7]
+    parts = [partial(spread)] + [partial(rest[i : i + 70]) for i in range(0, len(rest), 70)]
+    for order in (parts, parts[::-1]):
+        ix = SearchIndexer()
+        for p in order:
+            ix.merge(p)
+        assert dict(ix.files()) == direct
+
+
+def test_add_out_of_order_same_bytes():
+    cables = _many(120)
+    ix = SearchIndexer()
+    order = list(range(120))
+    random.Random(1).shuffle(order)
+    for d in order:
+        ix.add(d, cables[d], f"cable/2007/10/{cables[d].id}.html")
+    assert dict(ix.files()) == _build(cables)
+
+
+def test_shards_split_and_every_term_found(monkeypatch):
+    monkeypatch.setattr(index, "SHARD_BYTES", 300)
+    cables = _many(200)
+    files = _build(cables)
+    pieces = _load(files)
+    shards = pieces["meta"]["shards"]
+    assert any(len(p) > 2 for p in shards)
+    expected: dict[str, set[int]] = {}
+    for d, c in enumerate(cables):
+        for t in index.terms(f"{c.id} {c.subject}\n{c.body}"):
+            expected.setdefault(t, set()).add(d)
+    for term, docs in expected.items():
+        assert {d for d, _ in _postings(pieces, term)[0]} == docs, term
+    # every term sits in exactly one shard
+    seen = [t for p in shards for t in pieces[f"t/{p[0]}/t{p}"]]
+    assert len(seen) == len(set(seen)) == len(expected)
+
+
+def test_folders_stay_small(monkeypatch):
+    monkeypatch.setattr(index, "FOLDER", 3)
+    files = _build(_many(200))
+    counts: dict[str, int] = {}
+    for path in files:
+        parent = path.rsplit("/", 1)[0]
+        counts[parent] = counts.get(parent, 0) + 1
+    assert max(n for p, n in counts.items() if p.startswith(("search/x", "search/d"))) <= 3
