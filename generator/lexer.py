@@ -54,6 +54,14 @@ _LEVEL = (
 _MONTH = r"(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)"
 # A paragraph marking such as (C), (C/NF), (SBU), (S//NF), (U) at the start of a numbered paragraph.
 _MARKING = r"\((?:U|SBU|C|S|TS|CONFIDENTIAL|SECRET|UNCLASSIFIED)(?:\s*/{1,2}\s*[A-Z]{2,8})*\)"
+# Starts of lines some rule above may colour: a superset, so that runs of plain lines
+# can be taken in one token and stop before any line that needs a look.
+_SPECIAL = (
+    r"VZCZC|[ORPZ]{1,2}[ \t]|DE[ \t]|ZN[YR]|FM[ \t]|TO[ \t]|INFO[ \t]|BT\b|R[A-Z]{3,6}/"
+    r"|C ?O ?N ?F|S ?E ?C ?R ?E ?T|U ?N ?C ?L ?A ?S"
+    r"|SIPDIS|NOFORN|EXDIS|NODIS|LIMDIS|STADIS|SENSITIVE|CXBAGHD|E\.?\s?O|TAGS|SUBJ|REF"
+    r"|Classified|CLASSIFIED|[A-Z][A-Z .]{1,30}[ \t]+\d{8}|[ \t]*(?:\d+|[A-Z])\.|\(|X{4}"
+)
 
 
 class TelegramLexer(RegexLexer):
@@ -104,7 +112,8 @@ class TelegramLexer(RegexLexer):
             # redactions
             (r"X{4,}", Generic.Deleted),
             # plain text: the rest of a line, then whole lines that start with nothing special
-            (r"[^\nX]+(?:X{1,3}[^\nX]+)*\n?", Text),
+            (r"[^\nX]+(?:X{1,3}[^\nX]+)*\n(?:(?!" + _SPECIAL + r")[^\nX]*(?:X{1,3}[^\nX]+)*\n)*", Text),
+            (r"[^\nX]+(?:X{1,3}[^\nX]+)*", Text),
             (r"X{1,3}", Text),
             (r"\n", Whitespace),
         ],
