@@ -37,6 +37,15 @@ _LISTS = {"caveats", "tags"}
 _META = ("id", "created", "released", "classification", "origin")
 
 
+_YAML_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _dump(data: dict[str, Any], *, allow_unicode: bool) -> str:
+    return yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=allow_unicode, default_flow_style=None, width=100
+    )
+
+
 def looks_like_frontmatter(text: str) -> bool:
     return text.lstrip("\ufeff").startswith("---\n")
 
@@ -46,7 +55,9 @@ def write_frontmatter(cable: Cable) -> str:
     data: dict[str, Any] = cable.front_matter()
     for key, value in cable.extra.items():
         data.setdefault(key, value)
-    head = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
+    head = _dump(data, allow_unicode=True)
+    if any(c in head for c in _YAML_BREAKS):  # PyYAML writes these raw, then reads them as line breaks
+        head = _dump(data, allow_unicode=False)
     return f"---\n{head}---\n{cable.original}"
 
 
