@@ -78,6 +78,7 @@ _BANNER = re.compile(
 )
 _CAVEAT = re.compile(r"\b(NOFORN|NODIS|EXDIS|LIMDIS|ORCON|STADIS|ROGER|CHEROKEE)\b")
 _CAVEAT_WINDOW = 400
+_SENSITIVE = re.compile(r"\bSENSITIVE\b")
 _END_OF_PREAMBLE = re.compile(r"E\.?\s?O\.?\s*1\d{4}|\bTAGS\b|\bSUBJECT\b", re.IGNORECASE)
 
 
@@ -99,6 +100,8 @@ def parse_banner(text: str) -> tuple[str, tuple[str, ...], str, str]:
     stop = _END_OF_PREAMBLE.search(window)
     if stop:
         window = window[: stop.start()]
+    if level == "UNCLASSIFIED" and _SENSITIVE.search(window):
+        level = FOUO  # UNCLAS ... 000123 / SIPDIS / SENSITIVE: cablegate's FOUO level
     caveats: list[str] = []
     for c in _CAVEAT.findall(window):
         if c not in caveats:
@@ -209,8 +212,22 @@ def parse_recipients(header: str) -> tuple[Recipient, ...]:
 
 # --- Classified By, declassification ----------------------------------------------------
 
-_CLASSIFIED_BY = re.compile(r"CLASSIFIED[ \t]+BY[ \t]*:?[ \t]*", re.IGNORECASE)
-_REASONS = re.compile(r"[,.;:]?\s*\b(?:(?:FOR|UNDER|PER)\s+)?REASONS?\b\s*[:.]?\s*", re.IGNORECASE)
+_CLASSIFIED_BY = re.compile(
+    r"CLASSIFIED[ \t]+BY[ \t]*:?[ \t]*(?:CLASSIFIED[ \t]+BY[ \t]*:?[ \t]*)?", re.IGNORECASE
+)
+# ``for reasons``, also as mistyped in the source (``REAS ONS``, ``r easons``).
+_REASONS = re.compile(
+    r"[,.;:]?\s*\b(?:(?:FOR|UNDER|PER)\s+)?R\s?E\s?A\s?S\s?O\s?N\s?S?\b\s*[:.]?\s*", re.IGNORECASE
+)
+# No "reasons" keyword: the reason number itself (``PolCouns Dennis Hearne, 1.4 (B) & (D)``).
+_REASON_NUMBER = re.compile(
+    r"[,;:]?\s*(?:\b(?:PER|UNDER|FOR)\s+)?(?:SECTION\s*)?(?=\b1\.[4-6]\s*\(?[A-H]\b)", re.IGNORECASE
+)
+# Where the reasons end when the body follows on the same line.
+_REASONS_END = re.compile(
+    r"\s\((?:U|C|S|SBU|C/NF|S/NF|C//NF|S//NF)\)\s|¶|-{3,}|\s\d{1,2}\s*\.\s*\(|\sSUMMARY\b|\\",
+    re.IGNORECASE,
+)
 _PARA_START = re.compile(r"^\s*(?:¶|\d{1,2}\s*\.|SUMMARY\b|\(\s*[A-Z/]{1,6}\s*\))", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[)\d])\s*\.\s+(?=\S)")
 
@@ -234,22 +251,23 @@ def parse_classified_by(text: str) -> tuple[str, str, int]:
     if not m:
         return "", "", 0
     joined = _joined_lines(text, m.end())
-    r = _REASONS.search(joined)
+    r = _REASONS.search(joined) or _REASON_NUMBER.search(joined)
     if r:
         who, why = joined[: r.start()], joined[r.end() :]
-        end = _SENTENCE_END.search(why)
-        if end:
-            why = why[: end.start()]
+        for pattern in (_REASONS_END, _SENTENCE_END):
+            end = pattern.search(why)
+            if end:
+                why = why[: end.start()]
     else:
         who, why = joined, ""
-    who = who.strip(" ,;:.")
-    why = why.strip(" ,;:.")
+    who = who.strip(" ,;:.-")
+    why = why.strip(" ,;:.-")
     return who, why, _line_of(text, m.start())
 
 
 _EO = re.compile(r"E\.?[ \t]?O\.?[ \t]*1\d{4}[ \t]*:?[ \t]*(.*)$", re.IGNORECASE | re.MULTILINE)
 _DECL = re.compile(r"\bDECL(?:ASSIFY)?\b\s*(?:ON)?\s*[:.]?\s*", re.IGNORECASE)
-_DECL_END = re.compile(r"\s\bTAGS?\b|\bSUBJECT\b|\bSIPDIS\b|\s\(|\\", re.IGNORECASE)
+_DECL_END = re.compile(r"\s\bTAGS?\b|TAGS?\s*:|\s\"TAGS\b|\bSUBJECT\b|\bSIPDIS\b|\s\(|\\", re.IGNORECASE)
 _NARA = re.compile(r"DECLASSIFIED[ \t]+BY[ \t]+NARA[^\n]*", re.IGNORECASE)
 
 
@@ -323,12 +341,16 @@ def parse_signer(text: str) -> str:
     """The last name signing the cable (``OLSON``), upper-cased; ``""`` when the text ends otherwise."""
     if not isinstance(text, str):
         return ""
-    for raw in reversed(text.splitlines()):
-        line = raw.strip().rstrip("\\").strip()
+    lines = text.splitlines()
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i].strip().rstrip("\\").strip()
         if not line or _TRAILER_NOISE.match(line):
             continue
         if not _NAME.match(line):
             return ""
+        before = lines[i - 1].strip() if i > 0 else ""
+        if not line.isupper() and before[-1:].islower() and len(before.split()) >= 5:
+            return ""  # ``Legislative / Assembl``: the end of a cut-off sentence, not a signature
         words = line.rstrip(".").upper().split()
         if any(w in _NOT_NAMES for w in words):
             return ""
