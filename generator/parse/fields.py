@@ -322,7 +322,7 @@ def parse_summary(text: str) -> str:
             body = body.lstrip("\n -")
             if para:
                 body = body[: para.start()]
-        summary = _fold(_PARA_MARK.sub("", _fold(body)))
+        summary = _fold(_PARA_MARK.sub("", _fold(body).lstrip("-=_ :.")))
         if summary:
             return summary
     return ""
@@ -349,7 +349,8 @@ def parse_signer(text: str) -> str:
         if not _NAME.match(line):
             return ""
         before = lines[i - 1].strip() if i > 0 else ""
-        if not line.isupper() and before[-1:].islower() and len(before.split()) >= 5:
+        prose = len(before.split()) >= 5 and not re.search(r"https?:|www\.|website", before, re.I)
+        if not line.isupper() and before[-1:].islower() and prose:
             return ""  # ``Legislative / Assembl``: the end of a cut-off sentence, not a signature
         words = line.rstrip(".").upper().split()
         if any(w in _NOT_NAMES for w in words):
