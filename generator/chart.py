@@ -35,7 +35,7 @@ def year_chart(per_year: Sequence[tuple[str, int]], *, label: str = "Cables per 
         return Markup("")
     peak = max(c for _, c in data) or 1
     slot = (WIDTH - 2 * _SIDE) / len(data)
-    bar = max(slot * 0.8, 1.0)
+    bar = min(max(slot * 0.8, 1.0), 48.0)
     plot = HEIGHT - _TOP - _BOTTOM
     step = _label_every(len(data))
     total = sum(c for _, c in data)
