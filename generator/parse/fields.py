@@ -74,7 +74,7 @@ _BANNER = re.compile(
     r"(?P<sens>[ \t]+SENSITIVE)?"
     r"(?:[ \t]+(?:SECTION|SECTON)[ \t]+\d{1,2}[ \t]+OF[ \t]+\d{1,2})?"
     r"[ \t]+(?P<station>[A-Z][A-Z.'-]*(?:[ \t][A-Z][A-Z.'-]*){0,3}?)"
-    r"[ \t]+(?P<serial>\d{3,7})\b"
+    r"[ \t]+(?P<serial>\d{3,7})(?!\d)"
 )
 _CAVEAT = re.compile(r"\b(NOFORN|NODIS|EXDIS|LIMDIS|ORCON|STADIS|ROGER|CHEROKEE)\b")
 _CAVEAT_WINDOW = 400
@@ -329,7 +329,9 @@ def parse_summary(text: str) -> str:
 
 
 _TRAILER_NOISE = re.compile(
-    r"^(?:BT|NNNN|#\d+|>+|\.+|=+.*|-+|\\)$|^(?:END\s+OF\s+)?(?:TEXT|MESSAGE)$", re.IGNORECASE
+    r"^(?:BT|NNNN|#\d+|>+|\.+|=+.*|-+|\\)$|^(?:END\s+OF\s+)?(?:TEXT|MESSAGE)$"
+    r"|^(?:CONFIDENTIAL|SECRET|UNCLASSIFIED|UNCLAS|LIMITED OFFICIAL USE)$",
+    re.IGNORECASE
 )
 _NAME = re.compile(r"^[A-Z][A-Za-z'’-]+(?:\s+[A-Z][A-Za-z'’-]+)?\.?$")
 _NOT_NAMES = frozenset(
