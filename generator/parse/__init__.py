@@ -31,7 +31,6 @@ __all__ = ["decode", "read", "iter_csv", "is_cable_file", "parse_telegram"]
 CABLE_SUFFIXES = frozenset({".html", ".htm", ".txt", ".md", ".csv", ""})
 
 _CP1252 = {0xDC00 + b: bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0x100)}
-_ESCAPED = re.compile(r"[\udc80-\udcff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _BARE = re.compile(
     r"^(?:FM[ \t]+\S|VZCZC|(?:C O N F I D E N T I A L|S E C R E T|UNCLAS|CONFIDENTIAL|SECRET)\b.*\b\d{3,}[ \t]*$)",
@@ -41,9 +40,10 @@ _BARE = re.compile(
 
 def decode(data: bytes) -> str:
     """Text of ``data``: UTF-8, each invalid sequence read as cp1252; NULs dropped, CRLF to LF."""
-    text = data.decode("utf-8", errors="surrogateescape")
-    if _ESCAPED.search(text):
-        text = text.translate(_CP1252)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="surrogateescape").translate(_CP1252)
     if "\x00" in text:
         text = text.replace("\x00", "")
     if "\r" in text:

@@ -42,7 +42,7 @@ _PAGE_MARKER = re.compile(
 )
 _STRAY_SIPDIS_ANY = re.compile(r"SIPDIS(?:[ \t]*\n\s*|[ \t]+)[a-z]")
 _SENTENCE_END = re.compile(r"""[.:;!?)"'\]]\s*$""")
-_PILCROW = re.compile(r"(?:\A|(?<=\n))¶[ \t]*")
+_PILCROW = re.compile(r"\n¶[ \t]*")
 _SIPDIS_LEAD = re.compile(r"^SIPDIS[ \t]+(?=[a-z])")
 
 _PARA = re.compile(r"^(\d{1,3})\s*[.)]\s*(?:\(([A-Z][A-Z/ -]{0,15})\)\s*)?")
@@ -187,7 +187,7 @@ def clean_body(text: str, *, station: str = "", serial: str = "") -> str:
     """
     del station, serial
     if "¶" in text:
-        text = _PILCROW.sub("", text)
+        text = _PILCROW.sub("\n", "\n" + text)[1:]
     lines = [line.rstrip() for line in text.split("\n")]
     if text.count("SECTION") > 1:
         lines = _drop_repeated_header(lines)

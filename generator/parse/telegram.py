@@ -165,7 +165,7 @@ def parse_telegram(
         if not tag_list:
             warn("no TAGS line found")
 
-    sipdis = "SIPDIS" in caveats or bool(_SIPDIS.search(text))
+    sipdis = "SIPDIS" in caveats or ("SIPDIS" in text and bool(_SIPDIS.search(text)))
     caveats = tuple(c for c in caveats if c != "SIPDIS")
     truncated = flag(meta, "truncated") or body.rstrip().endswith("...")
     cable = Cable(
