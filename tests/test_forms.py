@@ -210,3 +210,32 @@ def test_is_cable_file() -> None:
         assert is_cable_file(name)
     for name in ("a.png", "b.pdf", ".hidden.txt", "c.py"):
         assert not is_cable_file(name)
+
+
+class CountingStream(io.BytesIO):
+    """A binary stream that remembers how far it has been read."""
+
+    high_water = 0
+
+    def readline(self, size: int | None = -1) -> bytes:
+        line = super().readline(size)
+        self.high_water = max(self.high_water, self.tell())
+        return line
+
+    def __next__(self) -> bytes:
+        line = super().__next__()
+        self.high_water = max(self.high_water, self.tell())
+        return line
+
+
+def test_iter_csv_streams_row_by_row() -> None:
+    row = (FIXTURES / "csv-broken.csv").read_text(encoding="utf-8").split('\n"2"')[0] + "\n"
+    rows = [row.replace('"1",', f'"{n}",', 1).replace("USNATO577", f"USNATO{n}") for n in range(1, 2001)]
+    data = "".join(rows).encode("utf-8")
+    stream = CountingStream(data)
+    found = iter_csv("big.csv", stream)
+    first, _ = next(found)
+    assert first is not None and first.id == "07USNATO1"
+    assert 0 < stream.high_water < len(data) // 100  # only the first record was read
+    rest = [c.id for c, _ in found]
+    assert len(rest) == 1999 and rest[-1] == "07USNATO2000"
