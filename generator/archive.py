@@ -25,8 +25,6 @@ from pathlib import Path
 from .model import WARNING, Cable, Diagnostic
 
 CABLE_SUFFIXES = {".html", ".htm", ".txt", ".md", ".csv", ".text", ""}
-CSV_BATCH = 1000
-"""Rows of a ``cables.csv`` per unit: small enough to re-parse quickly after an edit."""
 
 
 @dataclass(frozen=True, slots=True)

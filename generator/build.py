@@ -20,19 +20,21 @@ the output, with the parse cache.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import multiprocessing
 import pickle
+import re
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import feeds, paths, site, write
-from .archive import CSV_BATCH, Cache, Entry, UnitResult, choose, index, scan, unit_key
+from .archive import Cache, Entry, UnitResult, choose, index, scan, unit_key
 from .config import Config, ConfigError, load_config
-from .model import ERROR, WARNING, Diagnostic
+from .model import ERROR, WARNING, Cable, Diagnostic
 from .views import CableRow, CableView, EditorialView, Link, PageContext, RefView, SiteInfo
 
 MANIFEST_VERSION = 1
@@ -93,26 +95,44 @@ def _init_worker(config: Config, site_info: SiteInfo, output: Path, cache_root: 
     )
 
 
-def _parse_unit(task: tuple[str, str, str]) -> UnitResult:
-    """Read, hash and parse one input file (cache hit: unpickle)."""
+def _parse_unit(task: tuple[str, str, str, int, int]) -> UnitResult:
+    """Read, hash and parse one input file, or one byte range of a big CSV (cache hit: unpickle)."""
     from . import parse
 
-    abs_path, rel, cache_root = task
+    abs_path, rel, cache_root, start, end = task
     cache = Cache(Path(cache_root))
     try:
         with open(abs_path, "rb") as f:
-            data = f.read()
+            f.seek(start)
+            data = f.read() if end < 0 else f.read(end - start)
     except OSError as exc:
         return UnitResult(rel, "", [], [Diagnostic(rel, 0, ERROR, f"cannot read: {exc.strerror or exc}")])
-    key = unit_key(rel, data)
+    key = unit_key(f"{rel}@{start}" if end >= 0 else rel, data)
     cached = cache.load(key)
     if cached is None:
-        cables, diagnostics = parse.read(rel, data)
+        cables, diagnostics = _parse_csv_range(rel, data) if end >= 0 else parse.read(rel, data)
         cache.store(key, cables, diagnostics)
     else:
         cables, diagnostics = cached
     entries = [Entry.from_cable(c, key, i, rel) for i, c in enumerate(cables)]
     return UnitResult(rel, key, entries, diagnostics)
+
+
+def _parse_csv_range(rel: str, data: bytes) -> tuple[list[Cable], list[Diagnostic]]:
+    """Parse a byte range of a CSV; row numbers count from the range's first row number."""
+    from . import parse
+
+    m = re.match(rb'"(\d+)"', data)
+    offset = int(m.group(1)) - 1 if m else 0
+    cables: list[Cable] = []
+    diagnostics: list[Diagnostic] = []
+    for cable, diags in parse.iter_csv(rel, io.BytesIO(data)):
+        for d in diags:
+            message = re.sub(r"^row (\d+)", lambda r: f"row {int(r.group(1)) + offset}", d.message)
+            diagnostics.append(replace(d, line=d.line + offset if d.line else 0, message=message))
+        if cable is not None:
+            cables.append(replace(cable, source_line=cable.source_line + offset))
+    return cables, diagnostics
 
 
 def _render_cables(task: tuple[str, list[site.CableJob]]) -> list[tuple[str, bool]]:
@@ -260,11 +280,10 @@ def _key(fingerprint: str, item: object) -> bytes:
 
 def _load(content: Path, cache_root: Path, old: Manifest, new: Manifest, pool: _Pool,
           progress: bool) -> tuple[list[Entry], list[Diagnostic]]:
-    from . import parse
-
+    """Entries and diagnostics of every unit; unchanged files come from the manifest."""
     entries: list[Entry] = []
     diagnostics: list[Diagnostic] = []
-    tasks: list[tuple[str, str, str]] = []
+    tasks: list[tuple[str, str, str, int, int]] = []
     for path in scan(content):
         rel = path.relative_to(content).as_posix()
         try:
@@ -273,33 +292,30 @@ def _load(content: Path, cache_root: Path, old: Manifest, new: Manifest, pool: _
             diagnostics.append(Diagnostic(rel, 0, ERROR, f"cannot read: {exc.strerror or exc}"))
             continue
         stamp = (st.st_size, st.st_mtime_ns)
-        if path.suffix.lower() == ".csv" and st.st_size > 0:
-            prev = old.files.get(rel)
-            if prev and prev[:2] == stamp and all(k in old.units for k in old.csv_units.get(rel, ())):
-                new.files[rel] = prev
-                new.csv_units[rel] = old.csv_units[rel]
-                for k in old.csv_units[rel]:
-                    new.units[k] = old.units[k]
-                continue
-            keys = []
-            for key, cables, diags in _csv_units(rel, path, parse, cache_root):
-                keys.append(key)
-                new.units[key] = ([Entry.from_cable(c, key, i, rel) for i, c in enumerate(cables)], diags)
-            new.files[rel] = (*stamp, "")
-            new.csv_units[rel] = keys
-            continue
         prev = old.files.get(rel)
-        if prev and prev[:2] == stamp and prev[2] in old.units:
+        keys = old.csv_units.get(rel, [prev[2]] if prev else [])
+        if prev and prev[:2] == stamp and keys and all(k in old.units for k in keys):
             new.files[rel] = prev
-            new.units[prev[2]] = old.units[prev[2]]
+            if rel in old.csv_units:
+                new.csv_units[rel] = keys
+            for k in keys:
+                new.units[k] = old.units[k]
             continue
-        tasks.append((str(path), rel, str(cache_root)))
-    for res in pool.imap(_parse_unit, tasks, progress, "parsing"):
-        if res.key:
-            new.files[res.source] = (*_stamp(content / res.source), res.key)
-            new.units[res.key] = (res.entries, res.diagnostics)
+        if path.suffix.lower() == ".csv" and st.st_size > CSV_CHUNK:
+            new.csv_units[rel] = []
+            tasks.extend((str(path), rel, str(cache_root), a, b) for a, b in csv_ranges(path))
         else:
+            tasks.append((str(path), rel, str(cache_root), 0, -1))
+    for res in pool.imap(_parse_unit, tasks, progress, "parsing"):
+        if not res.key:
             diagnostics.extend(res.diagnostics)
+            continue
+        new.units[res.key] = (res.entries, res.diagnostics)
+        if res.source in new.csv_units:
+            new.csv_units[res.source].append(res.key)
+            new.files[res.source] = (*_stamp(content / res.source), "")
+        else:
+            new.files[res.source] = (*_stamp(content / res.source), res.key)
     for unit_entries, unit_diags in new.units.values():
         entries.extend(unit_entries)
         diagnostics.extend(unit_diags)
@@ -312,28 +328,34 @@ def _stamp(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def _csv_units(rel: str, path: Path, parse, cache_root: Path) -> Iterator[tuple[str, list, list]]:
-    """Stream a cables.csv in batches of rows; each batch is a cached unit."""
-    cache = Cache(cache_root)
-    batch: list = []
-    diags: list[Diagnostic] = []
+CSV_CHUNK = 4 << 20
+"""Bytes of a big ``cables.csv`` per unit (about 400 cables)."""
+_CSV_RECORD = re.compile(rb'\n"(\d+)","\d{1,2}/\d{1,2}/\d{4}')
 
-    def flush() -> tuple[str, list, list]:
-        key = hashlib.sha1(rel.encode() + pickle.dumps((batch, diags), protocol=4)).hexdigest()
-        if cache.load(key) is None:
-            cache.store(key, batch, diags)
-        return key, batch, diags
 
-    with open(path, "rb") as stream:
-        for cable, row_diags in parse.iter_csv(rel, stream):
-            diags.extend(row_diags)
-            if cable is not None:
-                batch.append(cable)
-            if len(batch) >= CSV_BATCH:
-                yield flush()
-                batch, diags = [], []
-    if batch or diags:
-        yield flush()
+def csv_ranges(path: Path) -> list[tuple[int, int]]:
+    """Split a big ``cables.csv`` into byte ranges that each start at a record.
+
+    Each cut is moved forward to the next line that opens a record
+    (``"<row>","<M/D/YYYY``), so workers can parse the ranges on their own.
+    """
+    size = path.stat().st_size
+    cuts = [0]
+    with open(path, "rb") as f:
+        pos = CSV_CHUNK
+        while pos < size:
+            f.seek(pos)
+            window = f.read(1 << 20)
+            m = _CSV_RECORD.search(window)
+            if not m:
+                pos += len(window) or 1
+                continue
+            cut = pos + m.start() + 1
+            if cut > cuts[-1]:
+                cuts.append(cut)
+            pos = cut + CSV_CHUNK
+    cuts.append(size)
+    return list(zip(cuts, cuts[1:], strict=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,9 +458,8 @@ class _Pool:
                         mode: str) -> None:
         self._close()
         args = (config, site_info, output, cache_root, mode)
-        if self.jobs == 1:
-            _init_worker(*args)
-        else:
+        _init_worker(*args)  # small task lists run in this process
+        if self.jobs > 1:
             ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
             self.pool = ctx.Pool(self.jobs, _init_worker, args)
 
