@@ -179,13 +179,23 @@ def _drop_stray_sipdis(lines: list[str]) -> list[str]:
     return out
 
 
+def _inline_marker(station: str, serial: str) -> re.Pattern[str] | None:
+    """A page marker of this cable run into a line (``... in 2003  BERN 00000141 002 OF 004   was ...``)."""
+    if not (station.isalpha() and serial.isdigit()):
+        return None
+    name = r"[ \t]?".join(re.escape(c) for c in station.upper())
+    return re.compile(
+        rf"[ \t]*(?:PAGE[ \t]+\d+[ \t]+)?\b{name}[ \t]+0*{int(serial)}[ \t]+\d{{2,3}}[ \t]+OF[ \t]+\d{{2,3}}\b[ \t]*"
+    )
+
+
 def clean_body(text: str, *, station: str = "", serial: str = "") -> str:
     """The text of a telegram cleaned for reading (see the module docstring).
 
-    ``station`` and ``serial`` name the cable (``USNATO``, ``577``); page markers of
-    any station are recognised, so they only serve to be explicit at call sites.
+    ``station`` and ``serial`` name the cable (``USNATO``, ``577``): page markers on a
+    line of their own are recognised for any station; those run into a line of text
+    only for this cable's station and serial.
     """
-    del station, serial
     if "¶" in text:
         text = _PILCROW.sub("\n", "\n" + text)[1:]
     lines = [line.rstrip() for line in text.split("\n")]
@@ -195,6 +205,9 @@ def clean_body(text: str, *, station: str = "", serial: str = "") -> str:
         lines = _splice(lines, _is_marker)
     if _STRAY_SIPDIS_ANY.search(text):
         lines = _drop_stray_sipdis(lines)
+    inline = _inline_marker(station, serial)
+    if inline is not None and " OF " in text:
+        lines = [inline.sub(" ", line).rstrip() if " OF " in line else line for line in lines]
     while lines and not lines[0].strip():
         lines.pop(0)
     while lines and not lines[-1].strip():

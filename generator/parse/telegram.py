@@ -124,7 +124,6 @@ def parse_telegram(
     else:
         header, text = split_header(rest)
     level, caveats, b_station, b_serial = fields.parse_banner(text)
-    body = clean_body(text, station=b_station, serial=b_serial)
 
     created = normalize_created(meta.get("created", "")) or fields.parse_dtg(header or text)
     raw_id = meta.get("id", "").strip() or _derive_id(text, b_station, b_serial, created)
@@ -137,6 +136,7 @@ def parse_telegram(
         return None, diags
     parts = ids.split_id(cable_id)
     station = parts[1] if parts else b_station
+    body = clean_body(text, station=station, serial=parts[2] if parts else b_serial)
 
     if meta.get("classification", "").strip():
         level, caveats = fields.split_classification(meta["classification"].strip())
