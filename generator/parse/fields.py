@@ -297,12 +297,13 @@ def parse_declassify(text: str) -> tuple[str, int]:
 # --- summary and signer -----------------------------------------------------------------
 
 _SUMMARY = re.compile(
-    r"(?im)(?:^|(?<=[\s.)]))(?:BEGIN\s+)?SUMMARY(?:\s+AND\s+(?:COMMENT|ACTION\s+REQUEST))?"
+    r"(?im)(?<![^\s.)])SUMMARY(?:\s+AND\s+(?:COMMENT|ACTION\s+REQUEST))?"
     r"\s*(?::|\.|-{1,2}|\n\s*-{3,}[ \t]*\n|[ \t]*$)"
 )
 _END_SUMMARY = re.compile(r"\(?\bEND\s+(?:OF\s+)?SUMMARY\b\s*(?:AND\s+COMMENT\b)?\.?\)?", re.IGNORECASE)
 _PARA_MARK = re.compile(r"^(?:¶\s*)?(?:\d{1,2}\s*\.\s*)?(?:\(\s*[A-Z]{1,4}(?:\s*/+\s*[A-Z]{1,8})*\s*\)\s*)?")
 _SUMMARY_MAX = 6000
+_SUBJECT_LINE = re.compile(r"\s*SUBJ", re.IGNORECASE)
 
 
 def parse_summary(text: str) -> str:
@@ -311,7 +312,7 @@ def parse_summary(text: str) -> str:
         return ""
     for m in _SUMMARY.finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1
-        if re.match(r"\s*SUBJ", text[line_start : m.start()], re.IGNORECASE):
+        if _SUBJECT_LINE.match(text, line_start, m.start()):
             continue
         body = text[m.end() : m.end() + _SUMMARY_MAX]
         end = _END_SUMMARY.search(body)
