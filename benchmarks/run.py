@@ -57,7 +57,13 @@ def machine() -> str:
     hugo = shutil.which("hugo")
     version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split()[1] if hugo else "none"
     return (f"date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; nproc {os.cpu_count()}; "
-            f"memory {int(mem) / (1 << 20):.1f} GiB; Python {platform.python_version()}; hugo {version}")
+            f"memory {int(mem) / (1 << 20):.1f} GiB; Python {platform.python_version()}; hugo {version}; "
+            f"{load()}")
+
+
+def load() -> str:
+    """Load averages: other work on the machine slows every figure."""
+    return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def ensure_archive(n: int, seed: int, work: Path) -> Path:
@@ -113,23 +119,21 @@ def bench_source(n: int, source: str, archive: Path, work: Path, args: argparse.
             place.mkdir(parents=True)
             if not timed(cmd, out, rows["cold"], args.mem_limit):
                 break
-            if not timed(cmd, out, rows["no-change"], args.mem_limit):
-                break
+            # a failed incremental step is reported in its row; the next steps still run
+            timed(cmd, out, rows["no-change"], args.mem_limit)
             edits.patch(edited, offset, edits.edit_value(run))
-            if not timed(cmd, out, rows["edit"], args.mem_limit):
-                break
+            timed(cmd, out, rows["edit"], args.mem_limit)
             if source == "csv":
                 size = edits.append_row(csv_path, edits.added_row(target, n + 1))
             else:
                 added = edits.add_text_file(content, target)
-            ok = timed(cmd, out, rows["add"], args.mem_limit)
+            timed(cmd, out, rows["add"], args.mem_limit)
             if source == "csv":
                 edits.truncate(csv_path, size)
             else:
                 added.unlink()
                 added.parent.rmdir()
-            if not ok or not timed(cmd, out, rows["delete"], args.mem_limit):
-                break
+            timed(cmd, out, rows["delete"], args.mem_limit)
     finally:
         edits.patch(edited, offset, target.original)
         if not args.keep:
@@ -234,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             print(table(rows[-len(STEPS):]), file=sys.stderr, flush=True)
         if args.hugo and (not args.hugo_max or n <= args.hugo_max):
             rows += bench_hugo(n, archive, args.work, args)
+    print(f"# at the end: {load()}")
     print(table(rows))
     for line in ratios(rows):
         print(line)
