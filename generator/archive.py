@@ -22,11 +22,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import WARNING, Cable, Diagnostic
+from .model import WARNING, Cable, Diagnostic, fast_pickle
 
 CABLE_SUFFIXES = {".html", ".htm", ".txt", ".md", ".csv", ".text", ""}
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One cable's metadata, as the index keeps it."""
@@ -122,6 +123,7 @@ def unit_key(source: str, data: bytes) -> str:
 # -- the cache of parsed units ----------------------------------------------------------------
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Cache:
     """Parsed units, pickled by content key under one folder."""

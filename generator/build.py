@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import multiprocessing
+import os
 import pickle
 import re
 import sys
@@ -66,6 +67,8 @@ class Result:
     deleted: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)
+    """Wall seconds of each phase (load, index, plan, render), for benchmarks."""
 
     @property
     def errors(self) -> int:
@@ -213,12 +216,14 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         # 1. load
         new = Manifest(fingerprint)
         entries, diagnostics = _load(content, cache_root, old, new, pool, progress)
+        result.phases["load"] = time.monotonic() - start
         # 2. index
         kept, dup = choose(entries)
         diagnostics.extend(dup)
         archive = index(kept)
         result.cables = len(kept)
         result.diagnostics = diagnostics
+        result.phases["index"] = time.monotonic() - start - sum(result.phases.values())
         # 3. plan
         from .parse.tags import GLOSSARY
 
@@ -247,6 +252,7 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
         todo = sum(len(j) * 2 for j in jobs_by_unit.values()) + len(render_pages) + len(files)
         mode = "patch" if output.is_dir() and old.pages and todo + len(stale) <= PATCH_LIMIT else "fresh"
+        result.phases["plan"] = time.monotonic() - start - sum(result.phases.values())
         # 4. render and write
         write.begin(output)
         try:
@@ -268,6 +274,7 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         except BaseException:
             write.recover(output)
             raise
+    result.phases["render"] = time.monotonic() - start - sum(result.phases.values())
     new.pages = keys
     _save_manifest(cache_root, new)
     result.seconds = time.monotonic() - start
@@ -527,4 +534,7 @@ def report(result: Result) -> None:
         f"{result.seconds:.1f} s",
         file=sys.stderr,
     )
+    if os.environ.get("CABLESITE_TIMINGS"):
+        print("cablesite: phases " + ", ".join(f"{k} {v:.2f} s" for k, v in result.phases.items()),
+              file=sys.stderr)
 

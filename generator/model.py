@@ -7,12 +7,29 @@ because that is how they are shown, sorted and written to JSON.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import asdict, dataclass, field
 
 ERROR = "error"
 WARNING = "warning"
 
 
+def fast_pickle(cls):
+    """Pickle a slotted dataclass as ``(cls, field values)``.
+
+    The default pickling of slotted dataclasses walks ``dataclasses.fields()``
+    for every object; the build pickles millions of small records (to hash
+    pages' inputs and to cache parsed cables), and this is twice as fast.
+    """
+    get = operator.attrgetter(*cls.__slots__)
+    if len(cls.__slots__) == 1:
+        cls.__reduce__ = lambda self: (cls, (get(self),))
+    else:
+        cls.__reduce__ = lambda self: (cls, get(self))
+    return cls
+
+
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One problem found in one input file: a value, so tests can assert on it."""
@@ -30,6 +47,7 @@ class Diagnostic:
         return f"{self.path}:{self.line}: {self.severity}: {self.message}"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Reference:
     """One item of a cable's ``REF:`` block."""
@@ -42,6 +60,7 @@ class Reference:
     """The canonical id it names (``07USNATO263``), ``""`` when it is not a cable."""
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Recipient:
     """One addressee of the TO or INFO list of the routing header."""
@@ -58,6 +77,7 @@ class Recipient:
     """The message serial number for that addressee (``1311``), if any."""
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Block:
     """One piece of a cable body's structure, for the renderer."""
@@ -75,6 +95,7 @@ class Block:
     """1-based line of the block's first line in the cleaned body."""
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Cable:
     """One cable: its front-matter and its body.

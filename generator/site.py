@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from . import paths
 from .archive import Archive, Entry
 from .config import Config
+from .model import fast_pickle
 from .views import (
     CableRow,
     DatesIndexView,
@@ -38,6 +39,7 @@ KIND_LABELS = {
 }
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class CableJob:
     """What the cable page needs besides the cable itself (which a worker loads from the cache)."""
@@ -57,6 +59,7 @@ class CableJob:
     classification_href: str
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Page:
     """One output file to render: ``kind`` names the renderer method, ``view`` its record."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Cable
+from .model import Cable, fast_pickle
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class SiteInfo:
     """Settings every page sees."""
@@ -27,6 +28,7 @@ class SiteInfo:
     """Editorial pages for the navigation (count is 0), in file-name order."""
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class PageContext:
     """Where a page sits in the output."""
@@ -39,6 +41,7 @@ class PageContext:
     """Site-wide settings."""
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class CableRow:
     """A cable as it appears in a list: enough to show one table row."""
@@ -53,6 +56,7 @@ class CableRow:
     """``cable/YYYY/MM/<ID>.html``."""
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class TagInfo:
     """A TAGS code with what the glossary knows of it."""
@@ -66,6 +70,7 @@ class TagInfo:
     """``tag/<TAG>.html``."""
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Link:
     """A labelled link with a count, for index pages (origins, years, classifications)."""
@@ -75,6 +80,7 @@ class Link:
     count: int
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class RefView:
     """One REF item as the cable page shows it."""
@@ -89,6 +95,7 @@ class RefView:
     """Absolute URL from the site's ``missing_ref_url`` pattern, or ``""``."""
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Pager:
     """Pagination of a listing."""
@@ -101,6 +108,7 @@ class Pager:
     """Root-relative href of each page, ``hrefs[0]`` is page 1."""
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class CableView:
     """Everything the cable page shows."""
@@ -121,6 +129,7 @@ class CableView:
     """``cable/YYYY/MM/<ID>.json``."""
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class ListingView:
     """A paged table of cables: a tag, an origin, a year, a month or a classification."""
@@ -146,6 +155,7 @@ class ListingView:
     """Sub-listings (the months of a year page)."""
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class TagGroup:
     kind: str
@@ -156,12 +166,14 @@ class TagGroup:
     """(tag, number of cables), alphabetical."""
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class TagsIndexView:
     groups: tuple[TagGroup, ...]
     total_tags: int
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class LinksIndexView:
     """All origins, all classifications: a titled list of links with counts."""
@@ -171,17 +183,20 @@ class LinksIndexView:
     links: tuple[Link, ...]
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class YearEntry:
     year: Link
     months: tuple[Link, ...]
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class DatesIndexView:
     years: tuple[YearEntry, ...]
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class HomeView:
     total: int
@@ -199,6 +214,7 @@ class HomeView:
     """Editorial pages (count is 0)."""
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class EditorialView:
     title: str
