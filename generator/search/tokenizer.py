@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_LEN = 40
 
@@ -43,12 +44,16 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 _RUNS = re.compile(r"[a-z]+|[0-9]+")
 
 
+@lru_cache(maxsize=4096)
+def _fold_char(c: str) -> str:
+    c = unicodedata.normalize("NFKD", c.translate(_APOSTROPHES))
+    return "".join(" " if ord(x) > 127 else x for x in c if unicodedata.category(x) != "Mn")
+
+
 def fold(text: str) -> str:
     """ASCII, lower-case form of ``text`` (rules 1-2); non-ASCII left overs become spaces."""
     if not text.isascii():
-        text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-        text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-        text = _NON_ASCII.sub(" ", text)
+        text = _NON_ASCII.sub(lambda m: _fold_char(m.group()), text)
     return text.lower()
 
 
@@ -66,12 +71,8 @@ def _word(raw: str) -> str:
 
 def words(text: str) -> list[str]:
     """The words of ``text`` in order (rules 1-5, 7), ids whole, stop words kept: for phrases."""
-    out = []
-    for m in _WORD.finditer(fold(text)):
-        w = _word(m.group())
-        if len(w) <= MAX_LEN:
-            out.append(w)
-    return out
+    out = [_word(w) if "'" in w or w[0] == "0" else w for w in _WORD.findall(fold(text))]
+    return [w for w in out if len(w) <= MAX_LEN]
 
 
 def tokens(text: str) -> list[str]:
