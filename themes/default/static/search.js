@@ -303,9 +303,18 @@
     return frag;
   }
   function snippet(text, hit) {
-    var re = /[\p{L}\p{N}]+(?:['\u2019][\p{L}\p{N}]+)*/gu, m, at = -1;
+    // start near the place where most different query words meet within 200 characters
+    var re = /[\p{L}\p{N}]+(?:['\u2019][\p{L}\p{N}]+)*/gu, m, at = -1, hits = [], best = 0;
     while ((m = re.exec(text)) !== null) {
-      if (tokens(m[0]).some(function (t) { return hit[t]; })) { at = m.index; break; }
+      var found = tokens(m[0]).filter(function (t) { return hit[t]; });
+      if (found.length) hits.push([m.index, found.join(" ")]);
+    }
+    for (var i = 0; i < hits.length; i++) {
+      var seen = {}, n = 0;
+      for (var j = i; j < hits.length && hits[j][0] < hits[i][0] + 200; j++) {
+        if (!seen[hits[j][1]]) { seen[hits[j][1]] = 1; n++; }
+      }
+      if (n > best) { best = n; at = hits[i][0]; }
     }
     var start = Math.max(0, at - 90), end = Math.min(text.length, Math.max(at, 0) + 210);
     if (start > 0) start = text.indexOf(" ", start) + 1 || start;
