@@ -31,6 +31,7 @@ from pathlib import Path
 from . import edits, hugo_site, measure, synth
 
 WORK = Path(__file__).resolve().parent / "work"
+REPO = Path(__file__).resolve().parents[1]
 BUILD_CMD = "{python} -m generator build --content {content} --output {output} --quiet --jobs {jobs}"
 STEPS = ("cold", "no-change", "edit", "add", "delete")
 GiB = 1 << 30
@@ -80,14 +81,33 @@ def ensure_archive(n: int, seed: int, work: Path) -> Path:
     return archive
 
 
+def snapshot(work: Path) -> tuple[Path, str]:
+    """A frozen copy of the build's code (``generator/``, ``themes/``), and its git description.
+
+    Other people commit while a long benchmark runs; timing a copy keeps every step on one
+    version of the code (a changed renderer would make a "no-change" rebuild re-render all).
+    """
+    described = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO,
+                               capture_output=True, text=True).stdout.strip() or "unknown"
+    code = work / "code"
+    shutil.rmtree(code, ignore_errors=True)
+    for name in ("generator", "themes"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, code / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return code, described
+
+
 def build_cmd(template: str, content: Path, output: Path, jobs: int) -> list[str]:
     return template.format(python=sys.executable, content=content, output=output, jobs=jobs).split()
 
 
-def timed(cmd: list[str], out: Path, row: Row, mem_limit: int) -> bool:
+def timed(cmd: list[str], out: Path, row: Row, mem_limit: int, code: Path | None = None) -> bool:
     """Run one build, add its figures to ``row``; False when it failed."""
     since = time.time_ns()
-    m = measure.run(cmd, mem_limit=mem_limit)
+    env = None
+    if code is not None:
+        env = dict(os.environ, PYTHONPATH=f"{code}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    m = measure.run(cmd, mem_limit=mem_limit, env=env, cwd=code)
     row.peak = max(row.peak, m.peak_rss)
     if m.returncode != 0:
         why = f"stopped past {mem_limit / GiB:.0f} GiB" if m.killed else f"exit {m.returncode}"
@@ -117,23 +137,23 @@ def bench_source(n: int, source: str, archive: Path, work: Path, args: argparse.
                 break
             shutil.rmtree(place, ignore_errors=True)
             place.mkdir(parents=True)
-            if not timed(cmd, out, rows["cold"], args.mem_limit):
+            if not timed(cmd, out, rows["cold"], args.mem_limit, args.code):
                 break
             # a failed incremental step is reported in its row; the next steps still run
-            timed(cmd, out, rows["no-change"], args.mem_limit)
+            timed(cmd, out, rows["no-change"], args.mem_limit, args.code)
             edits.patch(edited, offset, edits.edit_value(run))
-            timed(cmd, out, rows["edit"], args.mem_limit)
+            timed(cmd, out, rows["edit"], args.mem_limit, args.code)
             if source == "csv":
                 size = edits.append_row(csv_path, edits.added_row(target, n + 1))
             else:
                 added = edits.add_text_file(content, target)
-            timed(cmd, out, rows["add"], args.mem_limit)
+            timed(cmd, out, rows["add"], args.mem_limit, args.code)
             if source == "csv":
                 edits.truncate(csv_path, size)
             else:
                 added.unlink()
                 added.parent.rmdir()
-            timed(cmd, out, rows["delete"], args.mem_limit)
+            timed(cmd, out, rows["delete"], args.mem_limit, args.code)
     finally:
         edits.patch(edited, offset, target.original)
         if not args.keep:
@@ -219,16 +239,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--work", type=Path, default=WORK, help="work folder (default benchmarks/work)")
     p.add_argument("--build-cmd", default=BUILD_CMD, help=f"build command template (default: {BUILD_CMD})")
+    p.add_argument("--live-code", action="store_true",
+                   help="run the build from the checkout, not from a frozen copy of it")
     p.add_argument("--keep", action="store_true", help="keep the outputs in the work folder")
     p.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     args = p.parse_args(argv)
     args.mem_limit = int(args.mem_limit * GiB)
+    args.work = args.work.resolve()
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     print(f"# {machine()}", flush=True)
+    args.code = None
+    if not args.live_code:
+        args.code, described = snapshot(args.work)
+        print(f"# build code: a copy of generator/ and themes/ at {described} in {args.code}", flush=True)
     print(f"# command: python -m benchmarks.run {' '.join(sys.argv[1:] if argv is None else argv)}", flush=True)
     rows: list[Row] = []
     for n in args.sizes:
