@@ -30,6 +30,7 @@ How it works:
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import mimetypes
 import os
@@ -425,6 +426,24 @@ def start_observer(roots: tuple[Path, ...], files: tuple[Path, ...], ignored: tu
 # -- the command -------------------------------------------------------------------------------
 
 
+def lock_output(output: Path) -> int | None:
+    """Hold an exclusive lock on the output's cache folder; None when another server holds it.
+
+    Two servers rebuilding one output folder would trip over each other's staging
+    folder. The lock is on the folder itself (nothing is created but the cache
+    folder the build makes anyway) and ends with the process.
+    """
+    cache = output.parent / f".{output.name}.cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    fd = os.open(cache, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
 def _say(message: str) -> None:
     print(f"cablesite: {message}", file=sys.stderr, flush=True)
 
@@ -491,9 +510,14 @@ def run_serve(args) -> int:
     """The ``cablesite serve`` command: returns when interrupted (Ctrl-C or SIGTERM)."""
     output = args.output.resolve()
     state = SiteState()
+    lock = lock_output(output)
+    if lock is None:
+        _say(f"error: another cablesite serve is building into {output}; stop it or choose --output")
+        return 1
     try:
         server = bind(args.bind, args.port, output, state)
     except ServeError as exc:
+        os.close(lock)
         _say(f"error: {exc}")
         return 1
     port = server.server_address[1]
@@ -540,6 +564,7 @@ def run_serve(args) -> int:
         if observer is not None:
             observer.join(5)
         write.recover(output)
+        os.close(lock)
     _say("stopped")
     return 0
 

@@ -521,3 +521,23 @@ def test_serve_takes_the_next_port_when_one_is_in_use(archive: Path) -> None:
             assert s.get("/")[0] == 200
         finally:
             s.stop()
+
+
+def test_serve_rebuilds_when_the_settings_change(served: Served, archive: Path) -> None:
+    assert "Cable archive" in served.get("/")[1]
+    (archive / "content" / "cablesite.toml").write_text('title = "Costa Rica and Libya threads"\n')
+    served.wait_for(lambda: "Costa Rica and Libya threads" in served.get("/")[1])
+    assert "Costa Rica and Libya threads" in served.get(CITED_PAGE)[1]
+
+
+def test_a_second_server_on_the_same_output_refuses_to_start(served: Served, archive: Path) -> None:
+    import subprocess
+    import sys
+
+    second = subprocess.run(
+        [sys.executable, "-m", "generator", "serve", "--content", str(archive / "content"),
+         "--output", str(archive / "out"), "--port", str(free_port())],
+        cwd=archive, capture_output=True, text=True, timeout=60)
+    assert second.returncode == 1
+    assert "another cablesite serve is building into" in second.stderr
+    assert served.get(CITED_PAGE)[0] == 200
