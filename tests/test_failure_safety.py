@@ -88,14 +88,20 @@ def make_content(tmp_path: Path) -> Path:
     content.mkdir()
     for path in sorted((corpus / "cablegate-text").glob("09*.txt"))[:CABLES]:
         shutil.copy(path, content / path.name)
-    (content / "cablesite.toml").write_text('title = "Archive 0"\n', encoding="utf-8")
+    # a copy of the theme: other work on themes/default must not change the pages between two builds
+    shutil.copytree(REPO / "themes" / "default", tmp_path / "theme")
+    (content / "cablesite.toml").write_text(config_text(0), encoding="utf-8")
     return content
+
+
+def config_text(run: int) -> str:
+    return f'title = "Archive {run}"\ntheme = "../theme"\n'
 
 
 def change(content: Path, run: int, rnd: random.Random) -> str:
     """Change the content for the next build; return the write mode it should take."""
     if run % 2:
-        (content / "cablesite.toml").write_text(f'title = "Archive {run}"\n', encoding="utf-8")
+        (content / "cablesite.toml").write_text(config_text(run), encoding="utf-8")
         return "fresh"
     for path in rnd.sample(sorted(content.glob("*.txt")), 2):
         text = path.read_text(encoding="utf-8")
