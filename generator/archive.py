@@ -98,23 +98,58 @@ class UnitResult:
 # -- scanning ---------------------------------------------------------------------------------
 
 
-def scan(content: Path) -> Iterator[Path]:
-    """Cable input files under ``content``, sorted, skipping ``pages/``, hidden files and settings."""
-    for dirpath, dirnames, filenames in os.walk(content):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
-        here = Path(dirpath)
-        if here == content:
-            dirnames[:] = [d for d in dirnames if d != "pages"]
-        for name in sorted(filenames):
-            if name.startswith(".") or name in ("cablesite.toml", "README.md"):
+def scan(content: Path) -> Iterator[tuple[str, str, int, int]]:
+    """``(relative path, absolute path, size, mtime_ns)`` of every cable input file, sorted.
+
+    Skips ``pages/`` at the top, hidden files and folders, and the settings file.
+    """
+
+    def walk(folder: str, rel: str) -> Iterator[tuple[str, str, int, int]]:
+        try:
+            items = sorted(os.scandir(folder), key=lambda d: d.name)
+        except OSError:
+            return
+        for item in items:
+            name = item.name
+            if name.startswith(".") or name == "__pycache__":
                 continue
-            if Path(name).suffix.lower() in CABLE_SUFFIXES:
-                yield here / name
+            sub = f"{rel}{name}"
+            if item.is_dir(follow_symlinks=False):
+                if not (rel == "" and name == "pages"):
+                    yield from walk(item.path, sub + "/")
+            elif name not in ("cablesite.toml", "README.md") and os.path.splitext(name)[1].lower() in CABLE_SUFFIXES:
+                try:
+                    st = item.stat()
+                except OSError:
+                    yield sub, item.path, -1, -1
+                    continue
+                yield sub, item.path, st.st_size, st.st_mtime_ns
+
+    yield from walk(str(content), "")
+
+
+def code_version(*patterns: str) -> str:
+    """A hash of the package files matching ``patterns``: new code there invalidates what it made."""
+    h = hashlib.sha1()
+    package = Path(__file__).resolve().parent
+    for pattern in patterns:
+        for path in sorted(package.glob(pattern)):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+PARSER_VERSION = code_version("model.py", "parse/**/*.py", "data/*")
+"""Parsed units are cached under this: a parser change re-parses."""
+SITE_VERSION = code_version("archive.py", "site.py", "views.py", "feeds.py", "paths.py", "build.py",
+                            "markdown.py", "search/*.py")
+"""Part of every page's key: a change to how pages are planned re-renders them."""
 
 
 def unit_key(source: str, data: bytes) -> str:
-    """The cache key of a unit: its path and its bytes."""
-    h = hashlib.sha1(source.encode("utf-8", "surrogateescape"))
+    """The cache key of a unit: the code that parses it, its path and its bytes."""
+    h = hashlib.sha1(PARSER_VERSION.encode())
+    h.update(source.encode("utf-8", "surrogateescape"))
     h.update(b"\0")
     h.update(data)
     return h.hexdigest()
@@ -197,18 +232,16 @@ def choose(entries: Iterable[Entry]) -> tuple[dict[str, Entry], list[Diagnostic]
     return kept, diagnostics
 
 
-def _newest_first(ids: list[str], entries: dict[str, Entry]) -> list[str]:
-    return sorted(ids, key=lambda i: (entries[i].created, i), reverse=True)
-
-
 def index(entries: dict[str, Entry]) -> Archive:
-    """Build every listing and relation in one pass over the kept cables."""
+    """Build every listing and relation in one pass over the kept cables, newest first."""
     archive = Archive(entries)
     cited_by: dict[str, list[str]] = defaultdict(list)
     lists: dict[str, dict[str, list[str]]] = {
         name: defaultdict(list) for name in ("tag", "origin", "year", "month", "classification")
     }
-    for cable_id, e in entries.items():
+    # One sort of the whole archive; every listing filled in that order is sorted too.
+    for cable_id in sorted(entries, key=lambda i: (entries[i].created, i), reverse=True):
+        e = entries[cable_id]
         for ref in dict.fromkeys(e.ref_ids):
             if ref in entries and ref != cable_id:
                 cited_by[ref].append(cable_id)
@@ -219,14 +252,12 @@ def index(entries: dict[str, Entry]) -> Archive:
         if len(e.created) >= 7:
             lists["year"][e.created[:4]].append(cable_id)
             lists["month"][e.created[:7]].append(cable_id)
-    archive.cited_by = {k: sorted(v, key=lambda i: (entries[i].created, i)) for k, v in cited_by.items()}
-    archive.by_tag = {k: _newest_first(v, entries) for k, v in lists["tag"].items()}
-    archive.by_origin = {k: _newest_first(v, entries) for k, v in lists["origin"].items()}
-    archive.by_year = {k: _newest_first(v, entries) for k, v in lists["year"].items()}
-    archive.by_month = {k: _newest_first(v, entries) for k, v in lists["month"].items()}
-    archive.by_classification = {
-        k: _newest_first(v, entries) for k, v in lists["classification"].items()
-    }
+    archive.cited_by = {k: v[::-1] for k, v in cited_by.items()}
+    archive.by_tag = dict(lists["tag"])
+    archive.by_origin = dict(lists["origin"])
+    archive.by_year = dict(lists["year"])
+    archive.by_month = dict(lists["month"])
+    archive.by_classification = dict(lists["classification"])
     for ids in archive.by_origin.values():
         chrono = ids[::-1]
         for i, cable_id in enumerate(chrono):

@@ -33,12 +33,22 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import feeds, paths, site, write
-from .archive import Cache, Entry, UnitResult, choose, index, scan, unit_key
+from .archive import (
+    PARSER_VERSION,
+    SITE_VERSION,
+    Cache,
+    Entry,
+    UnitResult,
+    choose,
+    index,
+    scan,
+    unit_key,
+)
 from .config import Config, ConfigError, load_config
 from .model import ERROR, WARNING, Cable, Diagnostic
+from .parse.tags import GLOSSARY
 from .views import CableRow, CableView, EditorialView, Link, PageContext, RefView, SiteInfo
 
-MANIFEST_VERSION = 1
 PATCH_LIMIT = 2000
 """Above this many changed files the build makes a fresh tree instead of patching."""
 SHOWN_DIAGNOSTICS = 200
@@ -49,6 +59,8 @@ class Manifest:
     """What the last build saw and made; the basis of incremental builds."""
 
     fingerprint: str = ""
+    code: str = ""
+    """The code version the units were parsed with: another version re-reads every file."""
     files: dict[str, tuple[int, int, str]] = field(default_factory=dict)
     """Input path -> (size, mtime_ns, unit key) of one-unit files."""
     units: dict[str, tuple[list[Entry], list[Diagnostic]]] = field(default_factory=dict)
@@ -158,8 +170,13 @@ def _render_cables(task: tuple[str, list[site.CableJob]]) -> list[tuple[str, boo
 
 def _render_pages(pages: list[site.Page]) -> list[tuple[str, bool]]:
     renderer = _worker["renderer"]
+    config: Config = _worker["config"]  # type: ignore[assignment]
     out = []
     for page in pages:
+        if page.kind == "feed":
+            view: site.FeedView = page.view  # type: ignore[assignment]
+            out.append((page.path, _put(page.path, feeds.atom(view.title, config.base_url, page.path, view.rows))))
+            continue
         method = getattr(renderer, page.kind)
         html = method(_context(page.path)) if page.view is None else method(_context(page.path), page.view)
         out.append((page.path, _put(page.path, html.encode("utf-8"))))
@@ -208,13 +225,15 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
     editorial, editorial_pages = _editorial(content)
     site_info = _site_info(config, tuple(Link(v.title, p.path, 0) for p, v in editorial_pages))
     renderer = Renderer(Path(config.theme), site_info)
-    fingerprint = hashlib.sha256(
-        f"{MANIFEST_VERSION}:{config.fingerprint()}:{renderer.fingerprint}:{site_info!r}".encode()).hexdigest()
+    fingerprint = hashlib.sha256(f"{PARSER_VERSION}:{SITE_VERSION}:{config.fingerprint()}:{renderer.fingerprint}:"
+                                 f"{site_info!r}:{sorted(GLOSSARY.items())!r}".encode()).hexdigest()
     old = _load_manifest(cache_root)
     result = Result()
     with _Pool(jobs) as pool:
         # 1. load
-        new = Manifest(fingerprint)
+        new = Manifest(fingerprint, PARSER_VERSION)
+        if old.code != PARSER_VERSION:
+            old = Manifest(pages=old.pages)
         entries, diagnostics = _load(content, cache_root, old, new, pool, progress)
         result.phases["load"] = time.monotonic() - start
         # 2. index
@@ -225,25 +244,24 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         result.diagnostics = diagnostics
         result.phases["index"] = time.monotonic() - start - sum(result.phases.values())
         # 3. plan
-        from .parse.tags import GLOSSARY
-
         rows = {i: site.row(e) for i, e in kept.items()}
-        glossary = {k: (m, kind) for k, (m, kind) in GLOSSARY.items()}
+        digests = site.row_digests(rows)
         diagnostics.extend(editorial)
-        pages = [*site.plan_indexes(archive, rows, glossary, config, site_info.pages),
+        pages = [*site.plan_indexes(archive, rows, GLOSSARY, config, site_info.pages),
                  *_editorial_pages(editorial_pages, rows)]
-        files = _static_files(renderer, config, archive, rows, pages)
+        files = _static_files(renderer, config, rows, pages)
         jobs_by_unit: dict[str, list[site.CableJob]] = {}
         render_pages: list[site.Page] = []
         keys: dict[str, bytes] = {}
         reuse_ok = old.fingerprint == fingerprint and output.is_dir()
-        for job in site.cable_jobs(archive, rows, glossary):
-            key = _key(fingerprint, job)
+        fp = fingerprint.encode()
+        for job in site.cable_jobs(archive, rows, GLOSSARY):
+            key = site.job_key(fp, job, digests)
             keys[job.page] = keys[job.json] = key
             if not (reuse_ok and old.pages.get(job.page) == key and old.pages.get(job.json) == key):
                 jobs_by_unit.setdefault(job.unit, []).append(job)
         for page in pages:
-            key = _key(fingerprint, page)
+            key = site.page_key(fp, page, digests)
             keys[page.path] = key
             if not (reuse_ok and old.pages.get(page.path) == key):
                 render_pages.append(page)
@@ -281,24 +299,18 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
     return result
 
 
-def _key(fingerprint: str, item: object) -> bytes:
-    return hashlib.sha1(fingerprint.encode() + pickle.dumps(item, protocol=4)).digest()
-
-
 def _load(content: Path, cache_root: Path, old: Manifest, new: Manifest, pool: _Pool,
           progress: bool) -> tuple[list[Entry], list[Diagnostic]]:
     """Entries and diagnostics of every unit; unchanged files come from the manifest."""
     entries: list[Entry] = []
     diagnostics: list[Diagnostic] = []
     tasks: list[tuple[str, str, str, int, int]] = []
-    for path in scan(content):
-        rel = path.relative_to(content).as_posix()
-        try:
-            st = path.stat()
-        except OSError as exc:
-            diagnostics.append(Diagnostic(rel, 0, ERROR, f"cannot read: {exc.strerror or exc}"))
+    stamps: dict[str, tuple[int, int]] = {}
+    for rel, abs_path, size, mtime in scan(content):
+        if size < 0:
+            diagnostics.append(Diagnostic(rel, 0, ERROR, "cannot read the file"))
             continue
-        stamp = (st.st_size, st.st_mtime_ns)
+        stamp = stamps[rel] = (size, mtime)
         prev = old.files.get(rel)
         keys = old.csv_units.get(rel, [prev[2]] if prev else [])
         if prev and prev[:2] == stamp and keys and all(k in old.units for k in keys):
@@ -308,11 +320,11 @@ def _load(content: Path, cache_root: Path, old: Manifest, new: Manifest, pool: _
             for k in keys:
                 new.units[k] = old.units[k]
             continue
-        if path.suffix.lower() == ".csv" and st.st_size > CSV_CHUNK:
+        if rel.lower().endswith(".csv") and size > CSV_CHUNK:
             new.csv_units[rel] = []
-            tasks.extend((str(path), rel, str(cache_root), a, b) for a, b in csv_ranges(path))
+            tasks.extend((abs_path, rel, str(cache_root), a, b) for a, b in csv_ranges(Path(abs_path)))
         else:
-            tasks.append((str(path), rel, str(cache_root), 0, -1))
+            tasks.append((abs_path, rel, str(cache_root), 0, -1))
     for res in pool.imap(_parse_unit, tasks, progress, "parsing"):
         if not res.key:
             diagnostics.extend(res.diagnostics)
@@ -320,19 +332,14 @@ def _load(content: Path, cache_root: Path, old: Manifest, new: Manifest, pool: _
         new.units[res.key] = (res.entries, res.diagnostics)
         if res.source in new.csv_units:
             new.csv_units[res.source].append(res.key)
-            new.files[res.source] = (*_stamp(content / res.source), "")
+            new.files[res.source] = (*stamps[res.source], "")
         else:
-            new.files[res.source] = (*_stamp(content / res.source), res.key)
+            new.files[res.source] = (*stamps[res.source], res.key)
     for unit_entries, unit_diags in new.units.values():
         entries.extend(unit_entries)
         diagnostics.extend(unit_diags)
     diagnostics.sort(key=lambda d: (d.path, d.line, d.message))
     return entries, diagnostics
-
-
-def _stamp(path: Path) -> tuple[int, int]:
-    st = path.stat()
-    return st.st_size, st.st_mtime_ns
 
 
 CSV_CHUNK = 4 << 20
@@ -404,18 +411,14 @@ def _editorial_pages(pages: list[tuple[site.Page, _Editorial]], rows: dict[str, 
     return out
 
 
-def _static_files(renderer, config: Config, archive, rows: dict[str, CableRow],
+def _static_files(renderer, config: Config, rows: dict[str, CableRow],
                   pages: list[site.Page]) -> dict[str, bytes]:
+    """The theme's assets, sitemaps and robots.txt: cheap to make, compared by their bytes."""
     files = dict(renderer.static_files())
-    all_pages = sorted([r.href for r in rows.values()] + [p.path for p in pages if p.path != "404.html"])
-    files.update(feeds.sitemaps(config.base_url, all_pages))
+    listed = sorted([r.href for r in rows.values()]
+                    + [p.path for p in pages if p.path.endswith(".html") and p.path != "404.html"])
+    files.update(feeds.sitemaps(config.base_url, listed))
     files["robots.txt"] = feeds.robots(config.base_url)
-    newest = sorted(rows.values(), key=lambda r: (r.created, r.id), reverse=True)[: config.feed_size]
-    files["feed.xml"] = feeds.atom(config.title, config.base_url, "feed.xml", newest)
-    for tag, ids in archive.by_tag.items():
-        feed = paths.tag_feed(tag)
-        files[feed] = feeds.atom(f"{config.title}: {tag}", config.base_url, feed,
-                                 site.newest_rows(ids, rows, config.feed_size))
     return files
 
 
@@ -491,6 +494,8 @@ def _load_manifest(cache_root: Path) -> Manifest:
     try:
         with open(cache_root / "manifest.pickle", "rb") as f:
             manifest = pickle.load(f)
+        for name in Manifest.__slots__:  # one written by an older version lacks a field
+            getattr(manifest, name)
         return manifest if isinstance(manifest, Manifest) else Manifest()
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
         return Manifest()

@@ -8,8 +8,10 @@ its file), so everything a page shows must be in its record.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import paths
@@ -69,6 +71,55 @@ class Page:
     view: object
 
 
+@fast_pickle
+@dataclass(frozen=True, slots=True)
+class FeedView:
+    """An Atom feed of the newest cables of the archive or of a tag."""
+
+    title: str
+    rows: tuple[CableRow, ...]
+
+
+def row_digests(rows: dict[str, CableRow]) -> dict[str, bytes]:
+    """A short hash of each cable's row: what lists and links show of it."""
+    return {i: hashlib.sha1("\0".join(
+        (r.id, r.created, r.subject, r.origin, r.classification, r.href)).encode()).digest()[:12]
+        for i, r in rows.items()}
+
+
+def job_key(fingerprint: bytes, job: CableJob, digests: dict[str, bytes]) -> bytes:
+    """The hash of every input of a cable page (the cable itself through its unit's content key)."""
+    h = hashlib.sha1(fingerprint)
+    h.update("\0".join((job.unit, str(job.index), job.page, job.json, job.origin_href,
+                         job.classification_href, *(t.code for t in job.tags))).encode())
+    for i, _ in job.targets:
+        h.update(b"T" + digests[i])
+    for r in job.referenced_by:
+        h.update(b"R" + digests[r.id])
+    for r in (job.prev, job.next):
+        h.update(digests[r.id] if r else b"-")
+    return h.digest()
+
+
+def page_key(fingerprint: bytes, page: Page, digests: dict[str, bytes]) -> bytes:
+    """The hash of everything a page shows; listings and feeds hash their rows by digest."""
+    h = hashlib.sha1(fingerprint)
+    h.update(page.path.encode() + b"\0" + page.kind.encode())
+    view = page.view
+    if isinstance(view, ListingView):
+        h.update(repr((view.kind, view.title, view.tag, view.total, view.per_year, view.pager,
+                       view.feed_href, view.up, view.children)).encode())
+        for r in view.rows:
+            h.update(digests[r.id])
+    elif isinstance(view, FeedView):
+        h.update(view.title.encode())
+        for r in view.rows:
+            h.update(digests[r.id])
+    else:
+        h.update(pickle.dumps(view, protocol=4))
+    return h.digest()
+
+
 def row(e: Entry) -> CableRow:
     return CableRow(
         id=e.id,
@@ -97,22 +148,35 @@ def per_year(ids: list[str], entries: dict[str, Entry]) -> tuple[tuple[str, int]
 def cable_jobs(archive: Archive, rows: dict[str, CableRow], glossary: dict[str, tuple[str, str]]) -> Iterator[CableJob]:
     """One job per kept cable."""
     entries = archive.entries
+    tags: dict[str, TagInfo] = {}
+    origins: dict[str, str] = {}
+    levels: dict[str, str] = {}
     for cable_id, e in entries.items():
         prev_id, next_id = archive.neighbours.get(cable_id, ("", ""))
         targets = tuple((r, rows[r]) for r in dict.fromkeys(e.ref_ids) if r in rows and r != cable_id)
+        for t in e.tags:
+            if t not in tags:
+                tags[t] = tag_info(t, glossary)
+        origin = e.origin or "Unknown origin"
+        if origin not in origins:
+            origins[origin] = paths.paged(paths.origin_base(origin), 1)
+        level = e.classification or "UNKNOWN"
+        if level not in levels:
+            levels[level] = paths.paged(paths.classification_base(level), 1)
+        page = rows[cable_id].href
         yield CableJob(
             unit=e.unit,
             index=e.index,
             id=cable_id,
-            page=rows[cable_id].href,
-            json=paths.cable_json(cable_id, e.created),
+            page=page,
+            json=page[:-5] + ".json",
             targets=targets,
             referenced_by=tuple(rows[c] for c in archive.cited_by.get(cable_id, ())),
             prev=rows[prev_id] if prev_id else None,
             next=rows[next_id] if next_id else None,
-            tags=tuple(tag_info(t, glossary) for t in e.tags),
-            origin_href=paths.paged(paths.origin_base(e.origin or "Unknown origin"), 1),
-            classification_href=paths.paged(paths.classification_base(e.classification or "UNKNOWN"), 1),
+            tags=tuple(tags[t] for t in e.tags),
+            origin_href=origins[origin],
+            classification_href=levels[level],
         )
 
 
@@ -208,7 +272,7 @@ def plan_indexes(
     yield Page("dates.html", "dates_index", DatesIndexView(tuple(year_entries)))
 
     ranked = sorted(archive.cited_by.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:20]
-    newest = sorted(entries.values(), key=lambda e: (e.created, e.id), reverse=True)[:10]
+    newest = sorted(entries.values(), key=lambda e: (e.created, e.id), reverse=True)[:max(10, config.feed_size)]
     all_ids = list(entries)
     created = sorted(e.created[:10] for e in entries.values() if e.created)
     yield Page("index.html", "home", HomeView(
@@ -216,7 +280,7 @@ def plan_indexes(
         first=created[0] if created else "",
         last=created[-1] if created else "",
         most_referenced=tuple((rows[i], len(c)) for i, c in ranked),
-        newest=tuple(rows[e.id] for e in newest),
+        newest=tuple(rows[e.id] for e in newest[:10]),
         tag_count=len(archive.by_tag),
         origin_count=len(archive.by_origin),
         per_year=per_year(all_ids, entries),
@@ -224,6 +288,10 @@ def plan_indexes(
         pages=editorial,
     ))
     yield Page("404.html", "not_found", None)
+    yield Page("feed.xml", "feed", FeedView(config.title, tuple(rows[e.id] for e in newest[: config.feed_size])))
+    for code, ids in archive.by_tag.items():
+        yield Page(paths.tag_feed(code), "feed",
+                   FeedView(f"{config.title}: {code}", tuple(rows[i] for i in ids[: config.feed_size])))
 
 
 LEVEL_ORDER = ("UNCLASSIFIED", "UNCLASSIFIED//FOR OFFICIAL USE ONLY", "CONFIDENTIAL",
@@ -238,8 +306,3 @@ def classification_links(archive: Archive) -> tuple[Link, ...]:
                  for c in sorted(archive.by_classification, key=order))
 
 
-def newest_rows(ids: list[str], rows: dict[str, CableRow], n: int) -> list[CableRow]:
-    return [rows[i] for i in ids[:n]]
-
-
-LinkCable = Callable[[str], "str | None"]
