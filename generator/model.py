@@ -8,7 +8,7 @@ because that is how they are shown, sorted and written to JSON.
 from __future__ import annotations
 
 import operator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 ERROR = "error"
 WARNING = "warning"
@@ -169,7 +169,7 @@ class Cable:
         for name in FRONT_MATTER_FIELDS:
             value = getattr(self, name)
             if name in ("references", "recipients"):
-                value = [asdict(r) for r in value]
+                value = [{k: getattr(r, k) for k in r.__slots__} for r in value]
             elif isinstance(value, tuple):
                 value = list(value)
             out[name] = value
