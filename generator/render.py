@@ -262,10 +262,12 @@ class Renderer:
             day=day, marking_class=marking_class, marking_title=marking_title,
             classification_class=classification_class,
         )
-        self.env.globals.update(year_chart=year_chart, pager_numbers=pager_numbers)
         self._blocks = _load_blocks()
         self._templates: dict[str, object] = {}
         self.fingerprint: str = _fingerprint(self.theme_dir)
+        # Asset URLs carry the theme's hash (static/style.css?v=...) so hosts may cache them forever.
+        self.env.globals.update(year_chart=year_chart, pager_numbers=pager_numbers,
+                                asset_version=self.fingerprint[:12])
 
     def _render(self, name: str, page: PageContext, **context: object) -> str:
         template = self._templates.get(name)

@@ -178,7 +178,7 @@ def test_cable_page_shows_title_and_metadata(renderer: Renderer) -> None:
     assert links["../../../classification/confidential.html"] == "CONFIDENTIAL"
     assert links["../../../tag/PREL.html"] == "PREL"
     assert links["../../../cable/2007/10/07USNATO577.json"] == "This cable as JSON"
-    assert '<link rel="stylesheet" href="../../../static/style.css">' in p.html
+    assert '<link rel="stylesheet" href="../../../static/style.css?v=' in p.html
 
 
 def test_cable_page_references(renderer: Renderer) -> None:
@@ -291,7 +291,7 @@ def test_links_are_relative_files(renderer: Renderer) -> None:
         if href.startswith(("https://", "#")):
             continue
         assert not href.startswith("/"), href
-        assert re.search(r"\.(html|json|css|xml)(#.*)?$", href), href
+        assert re.search(r"\.(html|json|css|xml)(\?v=[0-9a-f]+)?(#.*)?$", href), href
     assert "<style" not in html and "style=" not in html and "<script" not in html
 
 
@@ -396,7 +396,7 @@ def test_editorial_and_404(renderer: Renderer) -> None:
     p = Page(renderer.not_found(ctx("404.html")))
     assert p.h1() == "Page not found" and p.links()["index.html"] == "Go to the home page"
     online = Renderer(THEME, SiteInfo("T", "https://example.org/cables"))
-    assert 'href="https://example.org/cables/static/style.css"' in online.not_found(ctx("404.html"))
+    assert 'href="https://example.org/cables/static/style.css?v=' in online.not_found(ctx("404.html"))
 
 
 def test_static_files_and_fingerprint(renderer: Renderer, tmp_path: Path) -> None:
