@@ -103,3 +103,13 @@ def test_js_tokenizer_matches_python_on_corpus_text():
     files = sorted((corpus / "cablegate-text").iterdir())[:150]
     samples = [f.read_text(encoding="utf-8", errors="replace")[:4000] for f in files]
     assert _js_tokens(samples) == [tokens(s) for s in samples]
+
+
+def test_term_counts_is_terms_counted():
+    from collections import Counter
+
+    from generator.search.tokenizer import term_counts
+
+    text = "07USNATO577 USNATO 577 the THE Russia's 0577 and 07USNATO577 x7"
+    assert term_counts(text) == Counter(terms(text))
+    assert term_counts(text)["577"] == 4 and "the" not in term_counts(text)

@@ -74,6 +74,7 @@ def build_index(n: int, out: Path, jobs: int, batch: int = 2000) -> dict[str, fl
     _state.update(base=base, plan=_plan(n, base))
     gc.freeze()  # the corpus stays for the whole run: keep it out of collections
     prepared = time.monotonic()
+    prep_cpu = time.process_time()
     indexer = SearchIndexer()
     tasks = [(i, min(n, i + batch)) for i in range(0, n, batch)]
     ctx = multiprocessing.get_context("fork")
@@ -96,7 +97,9 @@ def build_index(n: int, out: Path, jobs: int, batch: int = 2000) -> dict[str, fl
             (site / "static").mkdir(parents=True, exist_ok=True)
             shutil.copy(p, site / "static" / p.name)
     (site / "search.html").write_bytes(render_search_page())
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
+        "cpu_main_s": me.ru_utime + me.ru_stime - prep_cpu, "cpu_workers_s": kids.ru_utime + kids.ru_stime,
         "cables": n, "corpus_parse_s": prepared - start, "index_workers_s": merged - prepared,
         "files_write_s": written - merged, "index_total_s": written - prepared,
         "files": files, "bytes": size,

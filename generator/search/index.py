@@ -35,13 +35,11 @@ import json
 import pickle
 import re
 import tempfile
-import zlib
-from collections import Counter
 from collections.abc import Iterator
 
 from ..model import Cable
 from . import codec
-from .tokenizer import STOP_WORDS, terms
+from .tokenizer import STOP_WORDS, term_counts, terms
 
 DOC_CHUNK = 64
 """Cables per doc-table file."""
@@ -89,8 +87,8 @@ class SearchIndexer:
     """Collects cables one by one (:meth:`add`) or by partial indexes (:meth:`merge`)."""
 
     def __init__(self) -> None:
-        self._body: dict[str, bytearray] = {}
-        self._last: dict[str, int] = {}
+        self._body: dict[str, list] = {}
+        """term -> [postings (bytearray), last doc]: one lookup a term in :meth:`add`."""
         self._late: dict[str, list[tuple[int, int]]] = {}
         self._subject: dict[str, list[int]] = {}
         self._facets: dict[tuple[str, str], list[int]] = {}
@@ -104,20 +102,19 @@ class SearchIndexer:
 
     def add(self, doc: int, cable: Cable, href: str) -> None:
         """Index one cable as doc number ``doc`` (each doc once)."""
-        counts = Counter(terms(f"{cable.id} {cable.subject}\n{cable.body}"))
-        body, last_doc, put = self._body, self._last, codec.put
+        counts = term_counts(f"{cable.id} {cable.subject}\n{cable.body}")
+        body, put = self._body, codec.put
         for term, count in counts.items():
-            last = last_doc.get(term, -1)
-            if doc > last:
-                value = (doc - last - 1) << 2 | (0 if count < 2 else 1 if count < 4 else 2 if count < 8 else 3)
-                out = body.get(term)
-                if out is None:
-                    out = body[term] = bytearray()
+            entry = body.get(term)
+            if entry is None:
+                entry = body[term] = [bytearray(), -1]
+            if doc > entry[1]:
+                value = (doc - entry[1] - 1) << 2 | (0 if count < 2 else 1 if count < 4 else 2 if count < 8 else 3)
                 if value < 32:
-                    out.append(_ALPHABET_BYTES[value])
+                    entry[0].append(_ALPHABET_BYTES[value])
                 else:
-                    put(out, value)
-                last_doc[term] = doc
+                    put(entry[0], value)
+                entry[1] = doc
             else:
                 self._late.setdefault(term, []).append((doc, codec.weight(count)))
         for term in sorted(set(terms(cable.subject))):
@@ -139,30 +136,29 @@ class SearchIndexer:
         self._spill.write(text)
 
     def state(self) -> bytes:
-        """Everything collected, compressed: what :meth:`merge` takes."""
+        """Everything collected, pickled: what :meth:`merge` takes."""
         texts = {}
         for doc, (offset, size) in self._texts.items():
             self._spill.seek(offset)
             texts[doc] = self._spill.read(size)
         late = {t: sorted(v) for t, v in self._late.items()}
-        data = (VERSION, self._body, self._last, late, self._subject, self._facets, self._ids,
+        data = (VERSION, self._body, late, self._subject, self._facets, self._ids,
                 self._rows, self._days, texts)
-        return zlib.compress(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
 
     def merge(self, partial_bytes: bytes) -> None:
         """Add a partial index made by :func:`partial` (any order of arrival)."""
-        (version, body, last, late, subject, facets, ids, rows, days,
-         texts) = pickle.loads(zlib.decompress(partial_bytes))
+        (version, body, late, subject, facets, ids, rows, days,
+         texts) = pickle.loads(partial_bytes)
         if version != VERSION:
             raise ValueError(f"search partial of version {version}, expected {VERSION}")
-        for term, data in body.items():
+        for term, (data, last) in body.items():
             value, size = codec.first(data)
-            mine = self._last.get(term, -1)
-            if size and value >> 2 > mine:
-                out = self._body.setdefault(term, bytearray())
-                codec.put(out, ((value >> 2) - mine - 1) << 2 | value & 3)
-                out.extend(data[size:])
-                self._last[term] = last[term]
+            mine = self._body.setdefault(term, [bytearray(), -1])
+            if size and value >> 2 > mine[1]:
+                codec.put(mine[0], ((value >> 2) - mine[1] - 1) << 2 | value & 3)
+                mine[0].extend(data[size:])
+                mine[1] = last
             else:
                 values = list(codec.decode(data))
                 docs = codec.undo_gaps(v >> 2 for v in values)
@@ -186,7 +182,7 @@ class SearchIndexer:
     # -- output -------------------------------------------------------------------------
 
     def _postings(self, term: str) -> tuple[str, str]:
-        body = self._body.get(term, bytearray())
+        body = self._body[term][0] if term in self._body else bytearray()
         late = self._late.get(term)
         if late:
             values = list(codec.decode(body))
@@ -221,9 +217,8 @@ class SearchIndexer:
         for start in range(0, n, DOC_CHUNK):
             c = start // DOC_CHUNK
             key = f"d/{c // FOLDER}/{c}"
-            rows = [json.loads(self._rows[d]) if d in self._rows else None
-                    for d in range(start, min(n, start + DOC_CHUNK))]
-            yield f"search/{key}.js", _script(key, rows)
+            rows = ",".join(self._rows.get(d, "null") for d in range(start, min(n, start + DOC_CHUNK)))
+            yield f"search/{key}.js", f'CablesiteSearch.register("{key}",[{rows}]);\n'.encode("ascii")
         for start in range(0, n, TEXT_CHUNK):
             c = start // TEXT_CHUNK
             key = f"x/{c // FOLDER}/{c}"
@@ -246,7 +241,7 @@ class SearchIndexer:
     def _shards(self) -> list[tuple[str, list[str]]]:
         """(prefix, sorted terms) of every shard, prefixes sorted."""
         every = sorted(set(self._body) | set(self._late))
-        size = {t: len(t) + 8 + len(self._body.get(t, b"")) + 2 * len(self._late.get(t, ()))
+        size = {t: len(t) + 8 + (len(self._body[t][0]) if t in self._body else 0) + 2 * len(self._late.get(t, ()))
                 + len(self._subject.get(t, ())) for t in every}
         out: list[tuple[str, list[str]]] = []
         todo: list[tuple[str, list[str]]] = []

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 
 MAX_LEN = 40
@@ -89,3 +90,15 @@ def tokens(text: str) -> list[str]:
 def terms(text: str) -> list[str]:
     """Index terms of ``text``: :func:`tokens` without stop words, in order, repeats kept."""
     return [t for t in tokens(text) if t not in STOP_WORDS]
+
+
+def term_counts(text: str) -> Counter[str]:
+    """How often each index term occurs in ``text``: :func:`terms` counted, made faster."""
+    counts = Counter(words(text))
+    for w in [w for w in counts if not (w.isalpha() or w.isdigit())]:
+        n = counts[w]
+        for run in _RUNS.findall(w):
+            counts[(run.lstrip("0") or "0") if run.isdigit() else run] += n
+    for w in STOP_WORDS.intersection(counts):
+        del counts[w]
+    return counts
