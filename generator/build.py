@@ -130,7 +130,29 @@ def _parse_unit(task: tuple[str, str, str, int, int]) -> UnitResult:
     else:
         cables, diagnostics = cached
     entries = [Entry.from_cable(c, key, i, rel) for i, c in enumerate(cables)]
+    diagnostics = diagnostics + [
+        Diagnostic(rel, c.source_line, WARNING,
+                   f"cable {c.id} holds {len(c.body) / 1e6:.1f} million characters of text; "
+                   f"its page shows the first {MAX_TEXT:,}")
+        for c in cables if max(len(c.body), len(c.original)) > MAX_TEXT]
     return UnitResult(rel, key, entries, diagnostics)
+
+
+MAX_TEXT = 1_000_000
+"""Characters of a cable's text (and of its original) a page shows: pages stay under 10 MB."""
+
+
+def _bounded(cable: Cable) -> Cable:
+    """The cable with its texts cut to MAX_TEXT characters, saying so."""
+    if max(len(cable.body), len(cable.original)) <= MAX_TEXT:
+        return cable
+
+    def cut(text: str) -> str:
+        if len(text) <= MAX_TEXT:
+            return text
+        return f"{text[:MAX_TEXT]}\n\n[... {len(text) - MAX_TEXT:,} more characters in the source file]"
+
+    return replace(cable, body=cut(cable.body), original=cut(cable.original))
 
 
 def _parse_csv_range(rel: str, data: bytes) -> tuple[list[Cable], list[Diagnostic]]:
@@ -159,7 +181,7 @@ def _render_cables(task: tuple[str, list[site.CableJob]]) -> list[tuple[str, boo
     cables = loaded[0]
     out = []
     for job in jobs:
-        cable = cables[job.index]
+        cable = _bounded(cables[job.index])
         view = _cable_view(cable, job, _worker["config"])  # type: ignore[arg-type]
         html = _worker["renderer"].cable(_context(job.page), view)  # type: ignore[attr-defined]
         out.append((job.page, _put(job.page, html.encode("utf-8"))))
@@ -282,6 +304,8 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
             result.written = len(written)
             result.unchanged = len(keys) - len(written)
             result.deleted = len(stale)
+            # From here output/ changes: a stale record could make a later build skip a page.
+            (cache_root / "manifest.pickle").unlink(missing_ok=True)
             if mode == "fresh":
                 rendered = {rel for rel, _ in changed}
                 write.commit_fresh(output, [p for p in keys if p not in rendered])
@@ -294,7 +318,12 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
             raise
     result.phases["render"] = time.monotonic() - start - sum(result.phases.values())
     new.pages = keys
-    _save_manifest(cache_root, new)
+    try:
+        _save_manifest(cache_root, new)
+    except OSError as exc:
+        raise BuildError(
+            f"the site in {output} is complete, but the build record could not be saved "
+            f"({exc.strerror or exc}); the next build will render every page again") from None
     result.seconds = time.monotonic() - start
     return result
 

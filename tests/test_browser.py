@@ -159,8 +159,6 @@ def test_watch_catches_what_it_must(browser, site: Site, tmp_path: Path) -> None
         bad.unlink()
 
 
-@pytest.mark.xfail(strict=True, reason="theme: base.html declares no icon, so every page over http "
-                   "logs a 404 console error for /favicon.ico (add <link rel=icon> to a file in static/)")
 def test_no_favicon_404_over_http(browser, site: Site) -> None:
     with serve(site.root, netlify_headers()) as url:
         page = browser.new_page()

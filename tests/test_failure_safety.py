@@ -242,9 +242,6 @@ def test_full_disk_keeps_previous_output(tmp_path: Path, monkeypatch: pytest.Mon
     assert ("CABLE FIVE" in page) == (mode == "patch") and ("Renamed archive" in page) == (mode == "fresh")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "generator/build.py build(): the manifest is saved after output/ was committed; when that write fails "
-    "run_build says 'output left as it was' although output/ already holds the new build"))
 def test_full_disk_at_the_manifest_says_what_happened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     content = small_content(tmp_path)
     output = tmp_path / "output"

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 COLUMNS = ("row", "created", "id", "origin", "classification", "references", "header", "body")
 _FIELD = re.compile(r'"((?:[^"\\]|\\.)*)"(,|[ \t\n]*\Z)', re.DOTALL)
 _ROW_START = re.compile(r'^"\d+","\d{1,2}/\d{1,2}/\d{4}')
+_ROW_NUMBER = re.compile(r'^"(\d+)"')
 _ESCAPE = re.compile(r"\\([\"\\])")
 
 Row = tuple[int, dict[str, str] | None, str]
@@ -56,10 +57,16 @@ def split_record(record: str) -> dict[str, str] | None:
 
 
 def iter_rows(lines: Iterable[bytes], decode: Callable[[bytes], str]) -> Iterator[Row]:
-    """Each record of the file in order; a broken one gives ``(n, None, why)``."""
+    """Each record of the file in order; a broken one gives ``(n, None, why)``.
+
+    A record's number is its first field (the release's row number) when it has
+    one. After a broken record, lines that do not open a record
+    (``"<n>","<M/D/YYYY``) are skipped, so one stray quote costs one record.
+    """
     buf: list[str] = []
     open_quote = False
     number = 0
+    skipping = False
 
     def finish() -> Row:
         record = "".join(buf).rstrip("\n")
@@ -70,20 +77,27 @@ def iter_rows(lines: Iterable[bytes], decode: Callable[[bytes], str]) -> Iterato
 
     for raw in lines:
         line = decode(raw)
-        if not buf:
-            if not line.strip():
-                continue
-            number += 1
-        elif open_quote and _ROW_START.match(line):
+        if buf and open_quote and _ROW_START.match(line):
             yield number, None, "unterminated quoted field; record skipped"
             buf = []
             open_quote = False
-            number += 1
+        if not buf:
+            if not line.strip():
+                continue
+            start = _ROW_START.match(line)
+            if not start and (skipping or number):
+                skipping = True
+                continue
+            skipping = False
+            m = _ROW_NUMBER.match(line)
+            number = int(m.group(1)) if m else number + 1
         buf.append(line)
         if _quotes(line) % 2:
             open_quote = not open_quote
         if not open_quote:
-            yield finish()
+            row = finish()
+            skipping = row[1] is None
+            yield row
             buf = []
     if buf:
         yield number, None, "file ends inside a quoted field; record skipped"
