@@ -217,15 +217,24 @@
             return n > 0 && (isNaN(lo) || n >= lo) && (isNaN(hi) || n <= hi);
           });
         }
-        var score = rank(meta, docs, termLists);
-        var order = docs.map(function (_, k) { return k; });
-        order.sort(function (a, b) {
-          var da = day(dates, docs[a]), db = day(dates, docs[b]);
-          if (query.sort === "relevance" && score[a] !== score[b]) return score[b] - score[a];
-          return db - da || docs[a] - docs[b];
-        });
-        return { docs: order.map(function (k) { return docs[k]; }), terms: terms };
+        // one number per doc orders the results: relevance (to 1/1000) then date, or date alone
+        var score = rank(meta, docs, termLists), key = new Float64Array(docs.length);
+        for (var k = 0; k < docs.length; k++) {
+          key[k] = (query.sort === "relevance" ? Math.round(score[k] * 1000) * 262144 : 0) + day(dates, docs[k]);
+        }
+        return { docs: docs, key: key, terms: terms };
       });
+  }
+  function top(c, n) {  // the first n docs of c in result order, without sorting them all
+    var idx = [], i, count = c.docs.length;
+    if (n >= count) {
+      for (i = 0; i < count; i++) idx.push(i);
+    } else {
+      var threshold = Float64Array.from(c.key).sort()[count - n];
+      for (i = 0; i < count; i++) if (c.key[i] >= threshold) idx.push(i);
+    }
+    idx.sort(function (a, b) { return c.key[b] - c.key[a] || c.docs[a] - c.docs[b]; });
+    return idx.slice(0, n).map(function (k) { return c.docs[k]; });
   }
   function rank(meta, docs, termLists) {
     // per term: idf * (1 + weight of its count + 6 when in the subject): subject matches first
@@ -250,13 +259,14 @@
     }
     return false;
   }
-  function verify(meta, query, docs, need) {
+  function verify(meta, query, c, need) {
     // keep the docs holding every phrase (subject or stored text), in order, until `need` found
-    if (!query.phrases.length) return Promise.resolve({ docs: docs, exact: true });
-    var kept = [], next = 0, BATCH = 40, MAX_CHECKED = 2000;
+    if (!query.phrases.length) return Promise.resolve({ docs: top(c, need), count: c.docs.length, exact: true });
+    var MAX_CHECKED = 2000, docs = top(c, MAX_CHECKED), kept = [], next = 0, BATCH = 40;
     function step() {
       if (kept.length >= need || next >= docs.length || next >= MAX_CHECKED) {
-        return { docs: kept, exact: next >= docs.length };
+        var exact = next >= docs.length && docs.length === c.docs.length;
+        return { docs: kept, count: kept.length, exact: exact };
       }
       var batch = docs.slice(next, next + BATCH);
       next += batch.length;
@@ -293,9 +303,18 @@
     return frag;
   }
   function snippet(text, hit) {
-    var re = /[\p{L}\p{N}]+(?:['\u2019][\p{L}\p{N}]+)*/gu, m, at = -1;
+    // start near the place where most different query words meet within 200 characters
+    var re = /[\p{L}\p{N}]+(?:['\u2019][\p{L}\p{N}]+)*/gu, m, at = -1, hits = [], best = 0;
     while ((m = re.exec(text)) !== null) {
-      if (tokens(m[0]).some(function (t) { return hit[t]; })) { at = m.index; break; }
+      var found = tokens(m[0]).filter(function (t) { return hit[t]; });
+      if (found.length) hits.push([m.index, found.join(" ")]);
+    }
+    for (var i = 0; i < hits.length; i++) {
+      var seen = {}, n = 0;
+      for (var j = i; j < hits.length && hits[j][0] < hits[i][0] + 200; j++) {
+        if (!seen[hits[j][1]]) { seen[hits[j][1]] = 1; n++; }
+      }
+      if (n > best) { best = n; at = hits[i][0]; }
     }
     var start = Math.max(0, at - 90), end = Math.min(text.length, Math.max(at, 0) + 210);
     if (start > 0) start = text.indexOf(" ", start) + 1 || start;
@@ -333,18 +352,18 @@
     li.appendChild(snip);
     return li;
   }
-  function showPage(meta, query, found, exact, box) {
+  function showPage(meta, query, found, box) {
     var hit = {};
     query.all.forEach(function (t) { if (!meta.stopSet[t]) hit[t] = 1; });
-    var pages = Math.max(1, Math.ceil(found.length / PER_PAGE));
+    var pages = Math.max(1, Math.ceil(found.count / PER_PAGE));
     var page = Math.min(query.page, pages);
-    var shown = found.slice((page - 1) * PER_PAGE, page * PER_PAGE);
+    var shown = found.docs.slice((page - 1) * PER_PAGE, page * PER_PAGE);
     return Promise.all(shown.map(function (d) {
       return Promise.all([docRow(meta, d), docText(meta, d)]);
     })).then(function (got) {
       var status = el("p", "search-status");
-      status.textContent = (exact ? "" : "At least ") + found.length.toLocaleString("en") +
-        (found.length === 1 ? " cable" : " cables") + ", by " +
+      status.textContent = (found.exact ? "" : "At least ") + found.count.toLocaleString("en") +
+        (found.count === 1 ? " cable" : " cables") + ", by " +
         (query.sort === "date" ? "date (newest first). " : "relevance. ");
       var sw = el("a", "search-sort", query.sort === "date" ? "Sort by relevance" : "Sort by date");
       sw.href = href(query, { sort: query.sort === "date" ? "relevance" : "date", page: 1 });
@@ -411,7 +430,7 @@
             return null;
           }
           var need = query.page * PER_PAGE + 1;
-          return verify(meta, query, c.docs, need).then(function (v) {
+          return verify(meta, query, c, need).then(function (v) {
             var pre = ids.length ? Promise.all(ids.map(function (d) { return docRow(meta, d); })) : Promise.resolve([]);
             return pre.then(function (rows) {
               if (rows.length) {
@@ -423,7 +442,7 @@
                 box.appendChild(el("p", "search-status", "No cable matches."));
                 return null;
               }
-              return showPage(meta, query, v.docs, v.exact, box);
+              return showPage(meta, query, v, box);
             });
           });
         }).then(function () {
