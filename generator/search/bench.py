@@ -79,8 +79,12 @@ def build_index(n: int, out: Path, jobs: int, batch: int = 2000) -> dict[str, fl
     tasks = [(i, min(n, i + batch)) for i in range(0, n, batch)]
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(jobs) as pool:
-        for part in pool.imap_unordered(_batch, tasks):
-            indexer.merge(part)
+        # at most 2 batches a worker in flight, so finished partials never pile up in memory
+        pending = [pool.apply_async(_batch, (t,)) for t in tasks[: 2 * jobs]]
+        for t in tasks[2 * jobs :] + [None] * len(pending):
+            indexer.merge(pending.pop(0).get())
+            if t is not None:
+                pending.append(pool.apply_async(_batch, (t,)))
     merged = time.monotonic()
     site = out / "site"
     shutil.rmtree(site, ignore_errors=True)

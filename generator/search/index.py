@@ -35,6 +35,7 @@ import json
 import pickle
 import re
 import tempfile
+from array import array
 from collections.abc import Iterator
 
 from ..model import Cable
@@ -90,8 +91,9 @@ class SearchIndexer:
         self._body: dict[str, list] = {}
         """term -> [postings (bytearray), last doc]: one lookup a term in :meth:`add`."""
         self._late: dict[str, list[tuple[int, int]]] = {}
-        self._subject: dict[str, list[int]] = {}
-        self._facets: dict[tuple[str, str], list[int]] = {}
+        self._subject: dict[str, array] = {}
+        self._facets: dict[tuple[str, str], array] = {}
+        """Doc numbers as ``array("I")``: 4 bytes each, the lists of 251,287 cables stay small."""
         self._ids: dict[str, dict[str, int]] = {}
         self._rows: dict[int, str] = {}
         self._days: dict[int, int] = {}
@@ -118,11 +120,11 @@ class SearchIndexer:
             else:
                 self._late.setdefault(term, []).append((doc, codec.weight(count)))
         for term in sorted(set(terms(cable.subject))):
-            self._subject.setdefault(term, []).append(doc)
+            self._subject.setdefault(term, array("I")).append(doc)
         for kind, values in (("tag", cable.tags), ("origin", (cable.origin,)),
                              ("classification", (cable.classification,))):
             for value in dict.fromkeys(v for v in values if v):
-                self._facets.setdefault((kind, value), []).append(doc)
+                self._facets.setdefault((kind, value), array("I")).append(doc)
         station = _station(cable)
         if station:
             self._ids.setdefault(station, {})[cable.id] = doc
@@ -167,9 +169,9 @@ class SearchIndexer:
         for term, pairs in late.items():
             self._late.setdefault(term, []).extend(pairs)
         for term, docs in subject.items():
-            self._subject.setdefault(term, []).extend(docs)
+            self._subject.setdefault(term, array("I")).extend(docs)
         for key, docs in facets.items():
-            self._facets.setdefault(key, []).extend(docs)
+            self._facets.setdefault(key, array("I")).extend(docs)
         for station, table in ids.items():
             self._ids.setdefault(station, {}).update(table)
         self._rows.update(rows)
