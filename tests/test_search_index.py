@@ -101,8 +101,9 @@ def test_facets_dates_and_doc_table():
     dates = pieces["dates"]
     assert len(dates) == 9 and dates[6:] == "AAA"
     assert pieces["d/0/0"][1] == ["07KABUL12", "2006-01-05", "AFGHANISTAN: ISAF UPDATE", "Embassy Kabul",
-                                 "CONFIDENTIAL", "cable/2007/10/07KABUL12.html", "AF MARR"]
-    assert pieces["x/0/0"][0] == "1. (C) Missile defense was discussed. ¶2. Talks."
+                                 "CONFIDENTIAL", "cable/2007/10/07KABUL12.html", "AF MARR",
+                                 "1. (S) The missile missile missile missile issue; see 07USNATO0577."]
+    assert pieces["d/0/0"][0][7] == "1. (C) Missile defense was discussed. ¶2. Talks."
 
 
 def test_snippet_text_starts_at_paragraph_one():
@@ -168,4 +169,4 @@ def test_folders_stay_small(monkeypatch):
     for path in files:
         parent = path.rsplit("/", 1)[0]
         counts[parent] = counts.get(parent, 0) + 1
-    assert max(n for p, n in counts.items() if p.startswith(("search/x", "search/d"))) <= 3
+    assert max(n for p, n in counts.items() if p.startswith("search/d")) <= 3

@@ -18,9 +18,8 @@ without ``.js``), so pages opened from disk can load them with ``<script>`` elem
 ``search/dates.js``
     every doc's date, 3 characters each (date filters, date order, ties).
 ``search/d/<k>/<n>.js``
-    doc table chunk ``n``: ``[id, date, subject, origin, classification, href, tags]``.
-``search/x/<k>/<n>.js``
-    the first :data:`TEXT_LIMIT` characters of each cable's body, for snippets and phrases.
+    doc table chunk ``n``: ``[id, date, subject, origin, classification, href, tags, text]``,
+    text being the first :data:`TEXT_LIMIT` characters of the body (snippets, phrases).
 
 Body postings index the id, subject and body; stop words (tokenizer) are left out.
 Doc numbers are those the build gives (0..N-1); output is the same bytes whatever
@@ -42,10 +41,10 @@ from ..model import Cable
 from . import codec
 from .tokenizer import STOP_WORDS, term_counts, terms
 
-DOC_CHUNK = 64
-"""Cables per doc-table file."""
-TEXT_CHUNK = 8
-"""Cables per snippet-text file: 20 results touch at most 20 small files."""
+DOC_CHUNK = 8
+"""Cables per doc-table file (metadata and snippet text): 20 results touch at most 20
+small files (one file per result shown is the cost that matters: 64 cables a file
+and separate text files took twice as long to show a page)."""
 TEXT_LIMIT = 2000
 """Characters of each body kept for snippets and phrase checks."""
 SHARD_BYTES = 200_000
@@ -219,19 +218,21 @@ class SearchIndexer:
         for start in range(0, n, DOC_CHUNK):
             c = start // DOC_CHUNK
             key = f"d/{c // FOLDER}/{c}"
-            rows = ",".join(self._rows.get(d, "null") for d in range(start, min(n, start + DOC_CHUNK)))
+            rows = ",".join(self._row(d) for d in range(start, min(n, start + DOC_CHUNK)))
             yield f"search/{key}.js", f'CablesiteSearch.register("{key}",[{rows}]);\n'.encode("ascii")
-        for start in range(0, n, TEXT_CHUNK):
-            c = start // TEXT_CHUNK
-            key = f"x/{c // FOLDER}/{c}"
-            yield f"search/{key}.js", _script(key, [self._text(d) for d in
-                                                    range(start, min(n, start + TEXT_CHUNK))])
         meta = {
-            "version": VERSION, "docs": n, "docChunk": DOC_CHUNK, "textChunk": TEXT_CHUNK,
+            "version": VERSION, "docs": n, "docChunk": DOC_CHUNK,
             "folder": FOLDER, "textLimit": TEXT_LIMIT, "shards": [p for p, _ in shards],
             "stations": sorted(self._ids), "facets": facets, "stop": sorted(STOP_WORDS),
         }
         yield "search/meta.js", _script("meta", meta)
+
+    def _row(self, doc: int) -> str:
+        """The doc-table entry of ``doc`` as JSON, its snippet text last; ``null`` for a gap."""
+        row = self._rows.get(doc)
+        if row is None:
+            return "null"
+        return f"{row[:-1]},{json.dumps(self._text(doc), ensure_ascii=True)}]"
 
     def _text(self, doc: int) -> str:
         where = self._texts.get(doc)
