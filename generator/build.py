@@ -28,7 +28,7 @@ import pickle
 import re
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -69,6 +69,8 @@ class Manifest:
     """CSV input path -> its unit keys, for a CSV whose (size, mtime) match."""
     pages: dict[str, bytes] = field(default_factory=dict)
     """Output path -> key of the page last written there."""
+    search_key: str = ""
+    """Hash of every input of the search index (the cables, their doc numbers and hrefs)."""
 
 
 @dataclass(slots=True)
@@ -214,7 +216,8 @@ def _context(path: str) -> PageContext:
 
 
 def _site_info(config: Config, pages: tuple[Link, ...]) -> SiteInfo:
-    return SiteInfo(config.title, config.base_url, False, pages)
+    search = (Path(config.theme) / "templates" / "search.html").is_file()
+    return SiteInfo(config.title, config.base_url, search, pages)
 
 
 def _cable_view(cable, job: site.CableJob, config: Config) -> CableView:
@@ -269,7 +272,7 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         rows = {i: site.row(e) for i, e in kept.items()}
         digests = site.row_digests(rows)
         diagnostics.extend(editorial)
-        pages = [*site.plan_indexes(archive, rows, GLOSSARY, config, site_info.pages),
+        pages = [*site.plan_indexes(archive, rows, GLOSSARY, config, site_info),
                  *_editorial_pages(editorial_pages, rows)]
         files = _static_files(renderer, config, rows, pages)
         jobs_by_unit: dict[str, list[site.CableJob]] = {}
@@ -289,6 +292,10 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
                 render_pages.append(page)
         for rel, data in files.items():
             keys[rel] = hashlib.sha1(data).digest()
+        search_units, new.search_key = _search_plan(kept, rows) if site_info.search else ({}, "")
+        if reuse_ok and new.search_key == old.search_key:
+            search_units = {}
+            keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/"))
         stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
         todo = sum(len(j) * 2 for j in jobs_by_unit.values()) + len(render_pages) + len(files)
         mode = "patch" if output.is_dir() and old.pages and todo + len(stale) <= PATCH_LIMIT else "fresh"
@@ -300,6 +307,11 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
             changed = _render_all(pool, jobs_by_unit, render_pages, progress)
             for rel, data in files.items():
                 changed.append((rel, write.put(output, mode, rel, data)))
+            if search_units:
+                for rel, data in _search_files(pool, search_units, cache_root, progress):
+                    keys[rel] = hashlib.sha1(data).digest()
+                    changed.append((rel, write.put(output, mode, rel, data)))
+                stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
             written = [rel for rel, did in changed if did]
             result.written = len(written)
             result.unchanged = len(keys) - len(written)
@@ -459,6 +471,50 @@ def _render_all(pool: _Pool, jobs_by_unit: dict[str, list[site.CableJob]],
     for res in pool.imap(_render_task, tasks, progress, "rendering"):
         out.extend(res)
     return out
+
+
+def _search_plan(kept: dict[str, Entry], rows: dict[str, CableRow]
+                 ) -> tuple[dict[str, list[tuple[int, int, str]]], str]:
+    """Search documents by unit: (doc number in id order, index in the unit, href); and their hash."""
+    units: dict[str, list[tuple[int, int, str]]] = {}
+    for doc, cable_id in enumerate(sorted(kept)):
+        e = kept[cable_id]
+        units.setdefault(e.unit, []).append((doc, e.index, rows[cable_id].href))
+    h = hashlib.sha1()
+    for unit in sorted(units):
+        h.update(unit.encode() + repr(units[unit]).encode())
+    return units, h.hexdigest()
+
+
+def _search_files(pool: _Pool, units: dict[str, list[tuple[int, int, str]]], cache_root: Path,
+                  progress: bool) -> Iterator[tuple[str, bytes]]:
+    """Partial indexes made by the workers (cached per unit), merged here into the index files."""
+    from .search.index import SearchIndexer
+
+    indexer = SearchIndexer()
+    tasks = [(unit, docs, str(cache_root)) for unit, docs in sorted(units.items())]
+    for part in pool.imap(_search_task, tasks, progress, "indexing"):
+        indexer.merge(part)
+    yield from indexer.files()
+
+
+def _search_task(task: tuple[str, list[tuple[int, int, str]], str]) -> bytes:
+    from .search.index import partial
+
+    unit, docs, cache_root = task
+    key = hashlib.sha1(f"{SITE_VERSION}:{unit}:{docs!r}".encode()).hexdigest()
+    path = Path(cache_root) / "search" / key[:2] / f"{key}.bin"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    loaded = Cache(Path(cache_root)).load(unit)
+    if loaded is None:
+        raise BuildError(f"parse cache entry {unit} vanished during the build")
+    cables = loaded[0]
+    data = partial([(doc, cables[index], href) for doc, index, href in docs])
+    write.write_file(path, data)
+    return data
 
 
 def _render_task(task: tuple[str, object]) -> list[tuple[str, bool]]:

@@ -312,6 +312,10 @@ class Renderer:
             page = PageContext(page.path, base if base.endswith("/") else base + "/", page.site)
         return self._render("404.html", page)
 
+    def search(self, page: PageContext) -> str:
+        """The search page: its script reads the query from the URL and loads the index pieces."""
+        return self._render("search.html", page)
+
     def static_files(self) -> dict[str, bytes]:
         base = self.theme_dir / "static"
         if not base.is_dir():

@@ -26,6 +26,7 @@ from .views import (
     LinksIndexView,
     ListingView,
     Pager,
+    SiteInfo,
     TagGroup,
     TagInfo,
     TagsIndexView,
@@ -221,9 +222,10 @@ def plan_indexes(
     rows: dict[str, CableRow],
     glossary: dict[str, tuple[str, str]],
     config: Config,
-    editorial: tuple[Link, ...],
+    site_info: SiteInfo,
 ) -> Iterator[Page]:
     """Every page except the cable pages and the editorial pages."""
+    editorial = site_info.pages
     entries = archive.entries
     tags_up = Link("All tags", "tags.html", len(archive.by_tag))
     for code in sorted(archive.by_tag):
@@ -288,6 +290,8 @@ def plan_indexes(
         pages=editorial,
     ))
     yield Page("404.html", "not_found", None)
+    if site_info.search:
+        yield Page("search.html", "search", None)
     yield Page("feed.xml", "feed", FeedView(config.title, tuple(rows[e.id] for e in newest[: config.feed_size])))
     for code, ids in archive.by_tag.items():
         yield Page(paths.tag_feed(code), "feed",

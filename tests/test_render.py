@@ -291,7 +291,7 @@ def test_links_are_relative_files(renderer: Renderer) -> None:
         if href.startswith(("https://", "#")):
             continue
         assert not href.startswith("/"), href
-        assert re.search(r"\.(html|json|css|xml)(\?v=[0-9a-f]+)?(#.*)?$", href), href
+        assert re.search(r"\.(html|json|css|xml|svg)(\?v=[0-9a-f]+)?(#.*)?$", href), href
     assert "<style" not in html and "style=" not in html and "<script" not in html
 
 

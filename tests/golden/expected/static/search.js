@@ -140,10 +140,7 @@
     });
   }
   function docText(meta, doc) {
-    var c = Math.floor(doc / meta.textChunk);
-    return load("x/" + Math.floor(c / meta.folder) + "/" + c).then(function (texts) {
-      return texts[doc - c * meta.textChunk] || "";
-    });
+    return docRow(meta, doc).then(function (row) { return row[7] || ""; });
   }
 
   // -- the query ----------------------------------------------------------------------------
@@ -416,6 +413,7 @@
     if (!box) return;
     var query = parseQuery(new URLSearchParams(location.search));
     load("meta").then(function (meta) {
+      stats.meta = performance.now();
       meta.shardSet = {}; meta.shards.forEach(function (s) { meta.shardSet[s] = 1; });
       meta.stopSet = {}; meta.stop.forEach(function (s) { meta.stopSet[s] = 1; });
       fillForm(meta, query);
@@ -424,6 +422,7 @@
           return docRow(meta, ids[0]).then(function (row) { stats.redirect = row[5]; location.replace(root + row[5]); });
         }
         return candidates(meta, query).then(function (c) {
+          stats.ranked = performance.now();
           if (c.empty) {
             if (query.q.trim()) box.appendChild(el("p", "search-status", "Only very common words: add a more specific word."));
             stats.done = true;

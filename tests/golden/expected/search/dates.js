@@ -1,0 +1,1 @@
+CablesiteSearch.register("dates","XpJJpJGuJ");

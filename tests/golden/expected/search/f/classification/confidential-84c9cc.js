@@ -1,0 +1,1 @@
+CablesiteSearch.register("f/classification/confidential-84c9cc","A");

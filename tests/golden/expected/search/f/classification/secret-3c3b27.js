@@ -1,0 +1,1 @@
+CablesiteSearch.register("f/classification/secret-3c3b27","C");

@@ -1,0 +1,1 @@
+CablesiteSearch.register("f/classification/unclassified-fb6601","B");

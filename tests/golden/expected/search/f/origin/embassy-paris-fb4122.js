@@ -1,0 +1,1 @@
+CablesiteSearch.register("f/origin/embassy-paris-fb4122","C");

@@ -1,0 +1,1 @@
+CablesiteSearch.register("f/origin/embassy-rome-689104","AA");

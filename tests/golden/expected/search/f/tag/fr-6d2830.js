@@ -1,0 +1,1 @@
+CablesiteSearch.register("f/tag/fr-6d2830","C");

@@ -1,0 +1,1 @@
+CablesiteSearch.register("f/tag/it-542203","AA");

@@ -1,0 +1,1 @@
+CablesiteSearch.register("f/tag/pgov-163e0c","AA");

@@ -1,0 +1,1 @@
+CablesiteSearch.register("f/tag/prel-dd4462","AB");

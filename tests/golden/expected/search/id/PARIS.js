@@ -1,0 +1,1 @@
+CablesiteSearch.register("id/PARIS",{"09PARIS5":2});

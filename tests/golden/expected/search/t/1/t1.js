@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/1/t1",{"1":["BAC","C"]});

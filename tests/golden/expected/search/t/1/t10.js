@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/1/t10",{"100":["BE",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/3/t3",{"3":["BE",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/4/t4",{"4":["AE",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/5/t5",{"5":["AF",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/8/t8",{"8":["AA",""]});

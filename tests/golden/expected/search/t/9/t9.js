@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/9/t9",{"9":["I",""]});

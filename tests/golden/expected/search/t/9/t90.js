@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/9/t90",{"90":["AB",""]});

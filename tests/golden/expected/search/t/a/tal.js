@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/a/tal",{"alert":["K","C"]});

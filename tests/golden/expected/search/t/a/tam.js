@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/a/tam",{"ambassador":["A",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/a/tas",{"asked":["A",""]});

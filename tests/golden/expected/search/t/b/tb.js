@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/b/tb",{"b":["BF",""]});

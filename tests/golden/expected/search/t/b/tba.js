@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/b/tba",{"background":["A",""]});

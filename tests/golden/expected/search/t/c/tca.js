@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/c/tca",{"cable":["B","A"]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/c/tcl",{"classified":["AE",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/c/tco",{"coalition":["C","A"],"contacts":["A",""],"counterparts":["A",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/d/td",{"d":["B",""]});

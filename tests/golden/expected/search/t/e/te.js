@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/e/te",{"e":["BAB",""]});

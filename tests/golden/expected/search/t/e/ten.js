@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/e/ten",{"end":["A",""]});

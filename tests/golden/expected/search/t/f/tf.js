@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/f/tf",{"f":["A",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/f/tfr",{"fr":["I",""],"fragile":["A",""],"france":["J","C"]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/g/tgo",{"golden":["B","A"]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/h/tho",{"holds":["I",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/i/ti",{"i":["B",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/i/tim",{"img":["J","C"]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/i/tit",{"italy":["BB","AA"]});

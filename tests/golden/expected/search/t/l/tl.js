@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/l/tl",{"l":["A",""]});

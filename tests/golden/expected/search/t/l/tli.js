@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/l/tli",{"little":["A",""]});

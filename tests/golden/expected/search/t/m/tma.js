@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/m/tma",{"march":["A",""],"mark":["I",""],"markup":["I",""]});

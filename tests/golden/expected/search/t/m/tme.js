@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/m/tme",{"met":["A",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/m/tmo",{"more":["A",""]});

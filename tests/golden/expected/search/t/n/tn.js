@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/n/tn",{"n":["BA",""]});

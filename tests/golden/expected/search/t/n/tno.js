@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/n/tno",{"noforn":["A",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/o/to",{"o":["BAA",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/o/ton",{"onerror":["J","C"]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/p/tp",{"p":["A",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/p/tpa",{"paris":["J",""],"parties":["F","B"],"partners":["A",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/p/tpe",{"pekala":["J",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/p/tpg",{"pgov":["AA",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/p/tpr",{"prel":["AE",""],"prepare":["F","B"],"preparing":["E",""]});

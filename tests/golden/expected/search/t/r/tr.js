@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/r/tr",{"r":["I",""]});

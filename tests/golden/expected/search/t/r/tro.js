@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/r/tro",{"rome":["BBA",""],"ronald":["A",""]});

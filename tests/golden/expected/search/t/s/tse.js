@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/s/tse",{"section":["A",""],"see":["I",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/s/tsi",{"sipdis":["AAA",""]});

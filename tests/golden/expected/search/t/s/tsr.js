@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/s/tsr",{"src":["J","C"]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/s/tst",{"state":["A",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/s/tsu",{"subject":["AAA",""],"summary":["B",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/t/tta",{"tags":["AAA",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/t/tte",{"test":["B","A"],"text":["J",""]});

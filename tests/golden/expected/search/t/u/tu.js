@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/u/tu",{"u":["AA",""]});

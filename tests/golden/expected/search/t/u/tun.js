@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/u/tun",{"unclas":["E",""]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/x/tx",{"x":["J","C"]});

@@ -1,0 +1,1 @@
+CablesiteSearch.register("t/x/txx",{"xx":["I",""],"xxxxxxxxxxxx":["A",""]});
