@@ -11,6 +11,7 @@ or a file outside the site folder). Over http the server sends the headers of
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -168,3 +169,38 @@ def test_no_favicon_404_over_http(browser, site: Site) -> None:
         page.wait_for_timeout(500)
         page.close()
     assert watch.problems(url) == []
+
+
+def _wait_search(page) -> None:
+    """Poll until the search page says it is done (wait_for_function would need eval: the CSP forbids it)."""
+    for _ in range(300):
+        done = page.evaluate("location.pathname.indexOf('search.html') < 0 || "
+                             "!!(window.CablesiteSearch && window.CablesiteSearch.stats "
+                             "&& window.CablesiteSearch.stats.done)")
+        if done:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the search did not finish")
+
+
+def test_search_box_of_the_built_site(browser, site: Site, base_url: str) -> None:
+    """The box on every page of a real build: an id goes to its cable, a word lists the cables with it."""
+    page = browser.new_page()
+    watch = Watch.attach(page)
+    page.goto(base_url + site.pages[site.cited])
+    page.fill("header form.search input[name=q]", site.citing)
+    page.press("header form.search input[name=q]", "Enter")
+    page.wait_for_url("**/" + site.pages[site.citing])
+    assert h1(page) == " ".join(site.subjects[site.citing].split())
+
+    word = max((w for w in site.subjects[site.cited].split() if w.isalpha()), key=len)
+    page.goto(base_url + "search.html?q=" + word)
+    _wait_search(page)
+    ids = page.eval_on_selector_all(".result-id", "els => els.map(e => e.textContent)")
+    assert site.cited in ids or "next" in page.inner_text(".search-status").lower() or len(ids) == 20, ids
+    expected = {i for i, s in site.subjects.items() if word.lower() in s.lower().split()}
+    assert set(ids) & expected, (word, ids)
+    page.locator(".result-id", has_text=ids[0]).first.click()
+    page.wait_for_url("**/" + site.pages[ids[0]])
+    assert watch.problems(base_url) == []
+    page.close()
