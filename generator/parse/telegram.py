@@ -29,6 +29,8 @@ from .body import clean_body, split_header
 PARTIAL_NOTE = "This record is a partial extract of the original cable."
 _PARTIAL = re.compile(r"^\s*This record is a partial extract of the original cable\.[^\n]*\n?")
 _SIPDIS = re.compile(r"^\s*SIPDIS\b", re.MULTILINE)
+_CUT = re.compile(  # the site's snippet: text, a line "...", then only the banner line again
+    r"\n[ \t]*\.\.\.[ \t]*\n(?:[ \t]*\n)*[ \t]*(?:(?:[A-Z] ){4,}|UNCLAS|CONFIDENTIAL|SECRET)[^\n]*\s*\Z")
 _CREATED = (
     re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?"),
     re.compile(
@@ -167,7 +169,7 @@ def parse_telegram(
 
     sipdis = "SIPDIS" in caveats or ("SIPDIS" in text and bool(_SIPDIS.search(text)))
     caveats = tuple(c for c in caveats if c != "SIPDIS")
-    truncated = flag(meta, "truncated") or body.rstrip().endswith("...")
+    truncated = flag(meta, "truncated") or body.rstrip().endswith("...") or bool(_CUT.search(body))
     cable = Cable(
         id=cable_id,
         created=created,
