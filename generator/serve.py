@@ -41,9 +41,8 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -460,11 +459,12 @@ def _load(args) -> Config:
     return load_config(_config_path(args), base_url=args.base_url, theme=args.theme)
 
 
-def run_once(args, state: SiteState, jobs: int, previous: Result | None) -> tuple[Config | None, Result | None]:
+def run_once(args, state: SiteState, jobs: int, previous: Result | None,
+             stopper: Stopper | None = None) -> tuple[Config | None, Result | None]:
     """One build under the gate; report it; return the config used and the result (None on failure)."""
     try:
         config = _load(args)
-        with state.building():
+        with stopper.build() if stopper else nullcontext(), state.building():
             result = build(args.content, args.output, config, jobs=jobs, progress=False)
     except (ConfigError, BuildError, write.UnsafePath) as exc:
         state.finish(changed=False, error=_one_line(exc))
@@ -499,11 +499,40 @@ def _report_rebuild(result: Result, previous: Result) -> None:
          f"{result.cables} cables, {result.warnings} warnings, {result.errors} errors")
 
 
-def _on_sigterm(main_pid: int, signum: int, frame: object) -> None:
-    """SIGTERM stops the server like Ctrl-C; a forked build worker (which inherits this) just exits."""
-    if os.getpid() != main_pid:
-        os._exit(128 + signum)
-    raise KeyboardInterrupt
+class Stopper:
+    """Ctrl-C and SIGTERM: stop between builds; during one, let it finish unless asked twice.
+
+    Interrupting ``build()`` mid-way is safe for ``output/`` but may strand its
+    worker processes, so the first signal during a build only asks to stop after
+    it. Forked build workers inherit the handler: they ignore SIGINT (the parent
+    decides) and exit on SIGTERM (how the pool ends them).
+    """
+
+    def __init__(self) -> None:
+        self.main_pid = os.getpid()
+        self.building = False
+        self.requested = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if os.getpid() != self.main_pid:
+            if signum != signal.SIGINT:
+                os._exit(128 + signum)
+            return
+        if self.building and not self.requested:
+            self.requested = True
+            _say("stopping after this build (press Ctrl-C again to interrupt it)")
+            return
+        raise KeyboardInterrupt
+
+    @contextmanager
+    def build(self) -> Iterator[None]:
+        self.building = True
+        try:
+            yield
+        finally:
+            self.building = False
+        if self.requested:
+            raise KeyboardInterrupt
 
 
 def run_serve(args) -> int:
@@ -523,12 +552,13 @@ def run_serve(args) -> int:
     port = server.server_address[1]
     if args.port and port != args.port:
         _say(f"port {args.port} is in use, using port {port} instead")
-    previous_term = signal.signal(signal.SIGTERM, partial(_on_sigterm, os.getpid()))
+    stopper = Stopper()
+    previous = {sig: signal.signal(sig, stopper) for sig in (signal.SIGINT, signal.SIGTERM)}
     thread = threading.Thread(target=server.serve_forever, name="cablesite-http", daemon=True)
     observer = None
     try:
         thread.start()
-        config, result = run_once(args, state, args.jobs, None)
+        config, result = run_once(args, state, args.jobs, None, stopper)
         url_host = "localhost" if args.bind in ("127.0.0.1", "::1", "localhost") else args.bind
         _say(f"serving http://{url_host}:{port}/ (watching {args.content}; Ctrl-C to stop)")
         events: queue.Queue[str] = queue.Queue()
@@ -542,8 +572,8 @@ def run_serve(args) -> int:
             except queue.Empty:
                 continue
             changed = settle(events, first)
-            config, new = run_once(args, state, rebuild_jobs(changed, args.content.resolve(), args.jobs),
-                                   result or Result())
+            jobs = rebuild_jobs(changed, args.content.resolve(), args.jobs)
+            config, new = run_once(args, state, jobs, result or Result(), stopper)
             result = new or result
             if config is not None:
                 new_targets = watch_targets(args.content, _config_path(args), config)
@@ -555,7 +585,8 @@ def run_serve(args) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous_term)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         state.close()
         if observer is not None:
             observer.stop()
