@@ -103,12 +103,12 @@ class BuildError(Exception):
 _worker: dict[str, object] = {}
 
 
-def _init_worker(config: Config, site_info: SiteInfo, output: Path, cache_root: Path, mode: str) -> None:
+def _init_worker(config: Config, site_info: SiteInfo, output: Path, cache_root: Path) -> None:
     from .render import Renderer
 
     _worker.update(
         renderer=Renderer(Path(config.theme), site_info), site=site_info,
-        config=config, output=output, cache=Cache(cache_root), mode=mode,
+        config=config, output=output, cache=Cache(cache_root),
     )
 
 
@@ -254,7 +254,7 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
                                  f"{site_info!r}:{sorted(GLOSSARY.items())!r}".encode()).hexdigest()
     old = _load_manifest(cache_root)
     result = Result()
-    with _Pool(jobs) as pool:
+    with _Pool(jobs, (config, site_info, output, cache_root)) as pool:
         # 1. load
         new = Manifest(fingerprint, PARSER_VERSION)
         if old.code != PARSER_VERSION:
@@ -303,8 +303,8 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         # 4. render and write
         write.begin(output)
         try:
-            pool.start_renderers(config, site_info, output, cache_root, mode)
-            changed = _render_all(pool, jobs_by_unit, render_pages, progress)
+            _worker["mode"] = mode
+            changed = _render_all(pool, jobs_by_unit, render_pages, mode, progress)
             for rel, data in files.items():
                 changed.append((rel, write.put(output, mode, rel, data)))
             if search_units:
@@ -464,9 +464,9 @@ def _static_files(renderer, config: Config, rows: dict[str, CableRow],
 
 
 def _render_all(pool: _Pool, jobs_by_unit: dict[str, list[site.CableJob]],
-                pages: list[site.Page], progress: bool) -> list[tuple[str, bool]]:
-    tasks: list[tuple[str, object]] = [("c", t) for t in jobs_by_unit.items()]
-    tasks += [("p", pages[i : i + 50]) for i in range(0, len(pages), 50)]
+                pages: list[site.Page], mode: str, progress: bool) -> list[tuple[str, bool]]:
+    tasks: list[tuple[str, str, object]] = [("c", mode, t) for t in jobs_by_unit.items()]
+    tasks += [("p", mode, pages[i : i + 50]) for i in range(0, len(pages), 50)]
     out: list[tuple[str, bool]] = []
     for res in pool.imap(_render_task, tasks, progress, "rendering"):
         out.extend(res)
@@ -517,11 +517,12 @@ def _search_task(task: tuple[str, list[tuple[int, int, str]], str]) -> bytes:
     return data
 
 
-def _render_task(task: tuple[str, object]) -> list[tuple[str, bool]]:
+def _render_task(task: tuple[str, str, object]) -> list[tuple[str, bool]]:
     """Render one task; a template or write fault becomes a BuildError naming the page."""
     from jinja2 import TemplateError
 
-    kind, payload = task
+    kind, mode, payload = task
+    _worker["mode"] = mode
     try:
         return _render_cables(payload) if kind == "c" else _render_pages(payload)  # type: ignore[arg-type]
     except TemplateError as exc:
@@ -531,42 +532,36 @@ def _render_task(task: tuple[str, object]) -> list[tuple[str, bool]]:
 
 
 class _Pool:
-    """Worker processes (or none, for ``--jobs 1``), with a progress bar over results."""
+    """Worker processes (none for ``--jobs 1``), with a progress bar over results.
 
-    def __init__(self, jobs: int) -> None:
+    The workers are started first thing, while the main process is small, so
+    that they do not inherit the archive's index (their memory stays their own).
+    The write mode, known only after planning, travels with each render task.
+    """
+
+    def __init__(self, jobs: int, init_args: tuple) -> None:
         self.jobs = max(1, jobs)
+        _init_worker(*init_args)  # short task lists run in this process
         self.pool: multiprocessing.pool.Pool | None = None
+        if self.jobs > 1:
+            ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+            self.pool = ctx.Pool(self.jobs, _init_worker, init_args)
 
     def __enter__(self) -> _Pool:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._close()
-
-    def _close(self) -> None:
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
             self.pool = None
 
-    def start_renderers(self, config: Config, site_info: SiteInfo, output: Path, cache_root: Path,
-                        mode: str) -> None:
-        self._close()
-        args = (config, site_info, output, cache_root, mode)
-        _init_worker(*args)  # small task lists run in this process
-        if self.jobs > 1:
-            ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-            self.pool = ctx.Pool(self.jobs, _init_worker, args)
-
     def imap(self, fn, tasks: list, progress: bool, label: str) -> Iterable:
         if not tasks:
             return []
-        if self.jobs == 1 or len(tasks) < 4:
+        if self.pool is None or len(tasks) < 4:
             results: Iterable = map(fn, tasks)
         else:
-            if self.pool is None:
-                ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-                self.pool = ctx.Pool(self.jobs)
             results = self.pool.imap(fn, tasks, chunksize=max(1, min(64, len(tasks) // (self.jobs * 8))))
         if progress:
             from tqdm import tqdm
