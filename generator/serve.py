@@ -499,6 +499,12 @@ def _report_rebuild(result: Result, previous: Result) -> None:
          f"{result.cables} cables, {result.warnings} warnings, {result.errors} errors")
 
 
+def _child_signals() -> None:
+    """Build workers forked by serve: the kernel's SIGTERM (the pool's terminate), no SIGINT."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Stopper:
     """Ctrl-C and SIGTERM: stop between builds; during one, let it finish unless asked twice.
 
@@ -554,6 +560,7 @@ def run_serve(args) -> int:
         _say(f"port {args.port} is in use, using port {port} instead")
     stopper = Stopper()
     previous = {sig: signal.signal(sig, stopper) for sig in (signal.SIGINT, signal.SIGTERM)}
+    os.register_at_fork(after_in_child=_child_signals)
     thread = threading.Thread(target=server.serve_forever, name="cablesite-http", daemon=True)
     observer = None
     try:

@@ -346,7 +346,11 @@ class Served:
             cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
-        line = self.wait_line("serving http://", 120)
+        try:
+            line = self.wait_line("serving http://", 120)
+        except AssertionError:
+            self.proc.kill()
+            raise
         self.port = int(line.split("http://localhost:")[1].split("/")[0])
 
     def _read(self) -> None:
