@@ -527,8 +527,17 @@ def _render_task(task: tuple[str, str, object]) -> list[tuple[str, bool]]:
         return _render_cables(payload) if kind == "c" else _render_pages(payload)  # type: ignore[arg-type]
     except TemplateError as exc:
         where = payload[1][0].page if kind == "c" else payload[0].path  # type: ignore[index]
-        line = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
-        raise BuildError(f"template error{line} while rendering {where}: {exc}") from None
+        name = getattr(exc, "name", None) or getattr(exc, "filename", None)
+        line = getattr(exc, "lineno", None)
+        if not name:  # a runtime error: the innermost template frame says where
+            import traceback
+
+            frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+            if frames:
+                name, line = Path(frames[-1].filename).name, frames[-1].lineno
+        at = f" in {name}" if name else ""
+        at += f" line {line}" if line else ""
+        raise BuildError(f"template error{at} while rendering {where}: {exc}") from None
 
 
 class _Pool:
@@ -550,9 +559,12 @@ class _Pool:
     def __enter__(self) -> _Pool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         if self.pool is not None:
-            self.pool.terminate()
+            if exc_type is None:
+                self.pool.close()  # every task is done: let the workers exit on their own
+            else:
+                self.pool.terminate()
             self.pool.join()
             self.pool = None
 

@@ -172,7 +172,7 @@ def test_failed_build_keeps_previous_output(tmp_path: Path) -> None:
     broken = cable_tpl.read_text().replace("{% block main %}", "{% block main %}{{ no_such_variable.x }}", 1)
     assert "no_such_variable" in broken
     cable_tpl.write_text(broken)
-    with pytest.raises(BuildError):
+    with pytest.raises(BuildError, match=r"template error in cable\.html line \d+ while rendering cable/"):
         build(GOLDEN / "content", out, load_config(None, theme=theme), jobs=1)
     assert tree(out) == before
     assert not any(p.name.startswith(f".{out.name}.staging") for p in tmp_path.iterdir())
