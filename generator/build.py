@@ -292,9 +292,9 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
                 render_pages.append(page)
         for rel, data in files.items():
             keys[rel] = hashlib.sha1(data).digest()
-        search_units, new.search_key = _search_plan(kept, rows) if site_info.search else ({}, "")
+        search_batches, new.search_key = _search_plan(kept, rows) if site_info.search else ([], "")
         if reuse_ok and new.search_key == old.search_key:
-            search_units = {}
+            search_batches = []
             keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/"))
         stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
         todo = sum(len(j) * 2 for j in jobs_by_unit.values()) + len(render_pages) + len(files)
@@ -307,8 +307,8 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
             changed = _render_all(pool, jobs_by_unit, render_pages, mode, progress)
             for rel, data in files.items():
                 changed.append((rel, write.put(output, mode, rel, data)))
-            if search_units:
-                for rel, data in _search_files(pool, search_units, cache_root, progress):
+            if search_batches:
+                for rel, data in _search_files(pool, search_batches, cache_root, progress):
                     keys[rel] = hashlib.sha1(data).digest()
                     changed.append((rel, write.put(output, mode, rel, data)))
                 stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
@@ -473,46 +473,56 @@ def _render_all(pool: _Pool, jobs_by_unit: dict[str, list[site.CableJob]],
     return out
 
 
+SEARCH_BATCH = 1000
+"""Documents per partial search index: an edit re-indexes one batch; the merge cost grows with
+the number of batches."""
+
+
 def _search_plan(kept: dict[str, Entry], rows: dict[str, CableRow]
-                 ) -> tuple[dict[str, list[tuple[int, int, str]]], str]:
-    """Search documents by unit: (doc number in id order, index in the unit, href); and their hash."""
-    units: dict[str, list[tuple[int, int, str]]] = {}
-    for doc, cable_id in enumerate(sorted(kept)):
-        e = kept[cable_id]
-        units.setdefault(e.unit, []).append((doc, e.index, rows[cable_id].href))
+                 ) -> tuple[list[list[tuple[int, str, int, str]]], str]:
+    """Search documents in batches of consecutive doc numbers (ids in order):
+    (doc, unit, index in the unit, href); and a hash of them all."""
+    docs = [(doc, kept[i].unit, kept[i].index, rows[i].href) for doc, i in enumerate(sorted(kept))]
+    batches = [docs[i : i + SEARCH_BATCH] for i in range(0, len(docs), SEARCH_BATCH)]
     h = hashlib.sha1()
-    for unit in sorted(units):
-        h.update(unit.encode() + repr(units[unit]).encode())
-    return units, h.hexdigest()
+    for batch in batches:
+        h.update(repr(batch).encode())
+    return batches, h.hexdigest()
 
 
-def _search_files(pool: _Pool, units: dict[str, list[tuple[int, int, str]]], cache_root: Path,
+def _search_files(pool: _Pool, batches: list[list[tuple[int, str, int, str]]], cache_root: Path,
                   progress: bool) -> Iterator[tuple[str, bytes]]:
-    """Partial indexes made by the workers (cached per unit), merged here into the index files."""
+    """Partial indexes made by the workers (cached per batch), merged here into the index files."""
     from .search.index import SearchIndexer
 
     indexer = SearchIndexer()
-    tasks = [(unit, docs, str(cache_root)) for unit, docs in sorted(units.items())]
+    tasks = [(batch, str(cache_root)) for batch in batches]
     for part in pool.imap(_search_task, tasks, progress, "indexing"):
         indexer.merge(part)
     yield from indexer.files()
 
 
-def _search_task(task: tuple[str, list[tuple[int, int, str]], str]) -> bytes:
+def _search_task(task: tuple[list[tuple[int, str, int, str]], str]) -> bytes:
     from .search.index import partial
 
-    unit, docs, cache_root = task
-    key = hashlib.sha1(f"{SITE_VERSION}:{unit}:{docs!r}".encode()).hexdigest()
+    batch, cache_root = task
+    key = hashlib.sha1(f"{SITE_VERSION}:{batch!r}".encode()).hexdigest()
     path = Path(cache_root) / "search" / key[:2] / f"{key}.bin"
     try:
         return path.read_bytes()
     except OSError:
         pass
-    loaded = Cache(Path(cache_root)).load(unit)
-    if loaded is None:
-        raise BuildError(f"parse cache entry {unit} vanished during the build")
-    cables = loaded[0]
-    data = partial([(doc, cables[index], href) for doc, index, href in docs])
+    cache = Cache(Path(cache_root))
+    units: dict[str, list[Cable]] = {}
+    docs = []
+    for doc, unit, position, href in batch:
+        if unit not in units:
+            loaded = cache.load(unit)
+            if loaded is None:
+                raise BuildError(f"parse cache entry {unit} vanished during the build")
+            units[unit] = loaded[0]
+        docs.append((doc, units[unit][position], href))
+    data = partial(docs)
     write.write_file(path, data)
     return data
 
