@@ -59,7 +59,7 @@ class _Audit(HTMLParser):
         where = f"{self.rel}: <{tag}>"
         if tag == "script":
             src = dict(attrs).get("src") or ""
-            if not re.fullmatch(r"(\.\./)*static/[\w.-]+\.js", src):
+            if not re.fullmatch(r"(\.\./)*static/[\w.-]+\.js(\?v=[0-9a-f]+)?", src):
                 self.problems.append(f"{where} script that is not the site's own .js ({src!r})")
         elif tag not in ALLOWED_TAGS:
             self.problems.append(f"{where} element the theme never writes")
