@@ -297,6 +297,8 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
             search_batches = []
             keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/"))
         stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
+        if search_batches:  # the index's files are known once it is made: count them then
+            stale = [p for p in stale if not p.startswith("search/")]
         todo = sum(len(j) * 2 for j in jobs_by_unit.values()) + len(render_pages) + len(files)
         mode = "patch" if output.is_dir() and old.pages and todo + len(stale) <= PATCH_LIMIT else "fresh"
         result.phases["plan"] = time.monotonic() - start - sum(result.phases.values())

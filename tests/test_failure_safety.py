@@ -137,13 +137,15 @@ def test_sigkill_at_random_moments_never_breaks_output(tmp_path: Path) -> None:
     assert broken_links(output) == []
     landed = {"previous": 0, "new": 0, "between": 0}
     modes = {"patch": 0, "fresh": 0}  # how each build after a kill wrote: patched, or a fresh tree swapped in
+    took: dict[str, float] = {}  # seconds a whole build of each kind took
     for run in range(1, KILL_RUNS + 1):
         mode = change(content, run, rnd)
         expected = clean_build(content, tmp_path / "clean")
         inode = output.stat().st_ino
         started = time.monotonic()
         proc = start(content, output)
-        delay = rnd.uniform(0.05, 2.5)
+        # kill within the time such a build takes, so that most kills land while it runs
+        delay = rnd.uniform(0.05, took.get(mode, 2.5))
         time.sleep(delay)
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)  # the build and its worker processes
@@ -161,8 +163,11 @@ def test_sigkill_at_random_moments_never_breaks_output(tmp_path: Path) -> None:
             assert broken_links(output) == [], where
         assert unreadable(output) == [], where
 
+        done_started = time.monotonic()
         done = subprocess.run([sys.executable, "-c", WRAPPER, *build_args(content, output)], cwd=REPO,
                               capture_output=True, text=True, timeout=300)
+        if state == previous:  # the completing build did the whole change: time it
+            took[mode] = time.monotonic() - done_started
         assert done.returncode == 0, f"{where}: {done.stderr}"
         assert "Traceback" not in done.stderr
         assert tree(output) == expected, f"{where}: the build after the kill differs from a clean build"
