@@ -252,9 +252,9 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
     renderer = Renderer(Path(config.theme), site_info)
     fingerprint = hashlib.sha256(f"{PARSER_VERSION}:{SITE_VERSION}:{config.fingerprint()}:{renderer.fingerprint}:"
                                  f"{site_info!r}:{sorted(GLOSSARY.items())!r}".encode()).hexdigest()
-    old = _load_manifest(cache_root)
     result = Result()
     with _Pool(jobs, (config, site_info, output, cache_root)) as pool:
+        old = _load_manifest(cache_root)  # after the workers start: they need none of it
         # 1. load
         new = Manifest(fingerprint, PARSER_VERSION)
         if old.code != PARSER_VERSION:
