@@ -318,12 +318,13 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
             result.written = len(written)
             result.unchanged = len(keys) - len(written)
             result.deleted = len(stale)
-            # From here output/ changes: a stale record could make a later build skip a page.
-            (cache_root / "manifest.pickle").unlink(missing_ok=True)
+            # Once output/ changes, a stale record could make a later build skip a page: drop it first.
             if mode == "fresh":
+                (cache_root / "manifest.pickle").unlink(missing_ok=True)
                 rendered = {rel for rel, _ in changed}
                 write.commit_fresh(output, [p for p in keys if p not in rendered])
             elif written or stale:
+                (cache_root / "manifest.pickle").unlink(missing_ok=True)
                 write.commit_patch(output, written, stale)
             else:
                 write.recover(output)
@@ -332,6 +333,11 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
             raise
     result.phases["render"] = time.monotonic() - start - sum(result.phases.values())
     new.pages = keys
+    if (new.fingerprint, new.code, new.search_key) == (old.fingerprint, old.code, old.search_key) \
+            and new.files == old.files and new.pages == old.pages \
+            and (cache_root / "manifest.pickle").is_file():
+        result.seconds = time.monotonic() - start
+        return result  # nothing changed: the record on disk is already this build's
     try:
         _save_manifest(cache_root, new)
     except OSError as exc:
