@@ -83,6 +83,8 @@ class Result:
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
     """Wall seconds of each phase (load, index, plan, render), for benchmarks."""
+    search_deferred: bool = False
+    """The search index was left as the last build made it (``defer_search``)."""
 
     @property
     def errors(self) -> int:
@@ -236,8 +238,13 @@ def _cable_view(cable, job: site.CableJob, config: Config) -> CableView:
 # -- the pipeline -----------------------------------------------------------------------------
 
 
-def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progress: bool = False) -> Result:
-    """Build ``content`` into ``output``; raise :class:`BuildError` when it cannot finish."""
+def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progress: bool = False,
+          defer_search: bool = False) -> Result:
+    """Build ``content`` into ``output``; raise :class:`BuildError` when it cannot finish.
+
+    ``defer_search`` (for ``cablesite serve``) keeps the last build's search index when the
+    cables changed, so the pages are out at once; the next build then remakes the index.
+    """
     from .render import Renderer
 
     start = time.monotonic()
@@ -293,7 +300,11 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         for rel, data in files.items():
             keys[rel] = hashlib.sha1(data).digest()
         search_batches, new.search_key = _search_plan(kept, rows) if site_info.search else ([], "")
-        if reuse_ok and new.search_key == old.search_key:
+        if reuse_ok and search_batches and (new.search_key == old.search_key
+                                            or (defer_search and old.search_key)):
+            if new.search_key != old.search_key:  # deferred: the next build remakes the index
+                new.search_key = ""
+                result.search_deferred = True
             search_batches = []
             keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/"))
         stale = [p for p in old.pages if p not in keys] if output.is_dir() else []

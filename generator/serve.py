@@ -465,7 +465,8 @@ def run_once(args, state: SiteState, jobs: int, previous: Result | None,
     try:
         config = _load(args)
         with stopper.build() if stopper else nullcontext(), state.building():
-            result = build(args.content, args.output, config, jobs=jobs, progress=False)
+            result = build(args.content, args.output, config, jobs=jobs, progress=False,
+                           defer_search=previous is not None)
     except (ConfigError, BuildError, write.UnsafePath) as exc:
         state.finish(changed=False, error=_one_line(exc))
         _say(f"rebuild failed: {_one_line(exc)} (still serving the last good site; save a fix to retry)")
@@ -486,6 +487,15 @@ def run_once(args, state: SiteState, jobs: int, previous: Result | None,
         report(result)
     else:
         _report_rebuild(result, previous)
+    if result.search_deferred:
+        # The pages are out; now the search index catches up. Requests are not held for it:
+        # it changes only files under search/, each replaced whole, and no page.
+        try:
+            with stopper.build() if stopper else nullcontext():
+                build(args.content, args.output, config, jobs=jobs, progress=False)
+        except Exception as exc:  # the pages are served; say what the index could not do
+            _say(f"search index not updated: {_one_line(exc)}")
+        state.finish(changed=False)
     return config, result
 
 
