@@ -13,41 +13,37 @@
    folder, then swap or patch ``output/`` atomically (``write.py``). Files whose
    bytes did not change are not rewritten.
 
-The manifest (keys, units, diagnostics) lives in ``.<output>.cache/`` beside
+What runs in the worker processes is in ``workers.py``. The manifest (keys, units,
+diagnostics) lives in ``.<output>.cache/`` beside
 the output, with the parse cache.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import json
-import multiprocessing
 import os
 import pickle
 import re
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import feeds, paths, site, write
 from .archive import (
     PARSER_VERSION,
     SITE_VERSION,
-    Cache,
     Entry,
-    UnitResult,
     choose,
     index,
     scan,
-    unit_key,
 )
 from .config import Config, ConfigError, load_config
-from .model import ERROR, WARNING, Cable, Diagnostic
+from .model import ERROR, WARNING, Diagnostic
 from .parse.tags import GLOSSARY
-from .views import CableRow, CableView, EditorialView, Link, PageContext, RefView, SiteInfo
+from .views import CableRow, EditorialView, Link, SiteInfo
+from .workers import BuildError, Pool, parse_unit, render_task, search_task
 
 PATCH_LIMIT = 2000
 """Above this many changed files the build makes a fresh tree instead of patching."""
@@ -95,147 +91,9 @@ class Result:
         return sum(d.severity == WARNING for d in self.diagnostics)
 
 
-class BuildError(Exception):
-    """The build could not finish; ``output/`` is as it was."""
-
-
-# -- worker processes -------------------------------------------------------------------------
-# Each worker process holds its own renderer and settings, set once by _init_worker.
-
-_worker: dict[str, object] = {}
-
-
-def _init_worker(config: Config, site_info: SiteInfo, output: Path, cache_root: Path) -> None:
-    from .render import Renderer
-
-    _worker.update(
-        renderer=Renderer(Path(config.theme), site_info), site=site_info,
-        config=config, output=output, cache=Cache(cache_root),
-    )
-
-
-def _parse_unit(task: tuple[str, str, str, int, int]) -> UnitResult:
-    """Read, hash and parse one input file, or one byte range of a big CSV (cache hit: unpickle)."""
-    from . import parse
-
-    abs_path, rel, cache_root, start, end = task
-    cache = Cache(Path(cache_root))
-    try:
-        with open(abs_path, "rb") as f:
-            f.seek(start)
-            data = f.read() if end < 0 else f.read(end - start)
-    except OSError as exc:
-        return UnitResult(rel, "", [], [Diagnostic(rel, 0, ERROR, f"cannot read: {exc.strerror or exc}")])
-    key = unit_key(f"{rel}@{start}" if end >= 0 else rel, data)
-    cached = cache.load(key)
-    if cached is None:
-        cables, diagnostics = _parse_csv_range(rel, data) if end >= 0 else parse.read(rel, data)
-        cache.store(key, cables, diagnostics)
-    else:
-        cables, diagnostics = cached
-    entries = [Entry.from_cable(c, key, i, rel) for i, c in enumerate(cables)]
-    diagnostics = diagnostics + [
-        Diagnostic(rel, c.source_line, WARNING,
-                   f"cable {c.id} holds {len(c.body) / 1e6:.1f} million characters of text; "
-                   f"its page shows the first {MAX_TEXT:,}")
-        for c in cables if max(len(c.body), len(c.original)) > MAX_TEXT]
-    return UnitResult(rel, key, entries, diagnostics)
-
-
-MAX_TEXT = 1_000_000
-"""Characters of a cable's text (and of its original) a page shows: pages stay under 10 MB."""
-
-
-def _bounded(cable: Cable) -> Cable:
-    """The cable with its texts cut to MAX_TEXT characters, saying so."""
-    if max(len(cable.body), len(cable.original)) <= MAX_TEXT:
-        return cable
-
-    def cut(text: str) -> str:
-        if len(text) <= MAX_TEXT:
-            return text
-        return f"{text[:MAX_TEXT]}\n\n[... {len(text) - MAX_TEXT:,} more characters in the source file]"
-
-    return replace(cable, body=cut(cable.body), original=cut(cable.original))
-
-
-def _parse_csv_range(rel: str, data: bytes) -> tuple[list[Cable], list[Diagnostic]]:
-    """Parse a byte range of a CSV; row numbers count from the range's first row number."""
-    from . import parse
-
-    m = re.match(rb'"(\d+)"', data)
-    offset = int(m.group(1)) - 1 if m else 0
-    cables: list[Cable] = []
-    diagnostics: list[Diagnostic] = []
-    for cable, diags in parse.iter_csv(rel, io.BytesIO(data)):
-        for d in diags:
-            message = re.sub(r"^row (\d+)", lambda r: f"row {int(r.group(1)) + offset}", d.message)
-            diagnostics.append(replace(d, line=d.line + offset if d.line else 0, message=message))
-        if cable is not None:
-            cables.append(replace(cable, source_line=cable.source_line + offset))
-    return cables, diagnostics
-
-
-def _render_cables(task: tuple[str, list[site.CableJob]]) -> list[tuple[str, bool]]:
-    unit, jobs = task
-    cache: Cache = _worker["cache"]  # type: ignore[assignment]
-    loaded = cache.load(unit)
-    if loaded is None:
-        raise BuildError(f"parse cache entry {unit} vanished during the build")
-    cables = loaded[0]
-    out = []
-    for job in jobs:
-        cable = _bounded(cables[job.index])
-        view = _cable_view(cable, job, _worker["config"])  # type: ignore[arg-type]
-        html = _worker["renderer"].cable(_context(job.page), view)  # type: ignore[attr-defined]
-        out.append((job.page, _put(job.page, html.encode("utf-8"))))
-        data = json.dumps({**cable.front_matter(), "body": cable.body}, ensure_ascii=False, indent=1)
-        out.append((job.json, _put(job.json, data.encode("utf-8"))))
-    return out
-
-
-def _render_pages(pages: list[site.Page]) -> list[tuple[str, bool]]:
-    renderer = _worker["renderer"]
-    config: Config = _worker["config"]  # type: ignore[assignment]
-    out = []
-    for page in pages:
-        if page.kind == "feed":
-            view: site.FeedView = page.view  # type: ignore[assignment]
-            out.append((page.path, _put(page.path, feeds.atom(view.title, config.base_url, page.path, view.rows))))
-            continue
-        method = getattr(renderer, page.kind)
-        html = method(_context(page.path)) if page.view is None else method(_context(page.path), page.view)
-        out.append((page.path, _put(page.path, html.encode("utf-8"))))
-    return out
-
-
-def _put(rel: str, data: bytes) -> bool:
-    return write.put(_worker["output"], _worker["mode"], rel, data)  # type: ignore[arg-type]
-
-
-def _context(path: str) -> PageContext:
-    return PageContext(path, paths.root_prefix(path), _worker["site"])  # type: ignore[arg-type]
-
-
 def _site_info(config: Config, pages: tuple[Link, ...]) -> SiteInfo:
     search = (Path(config.theme) / "templates" / "search.html").is_file()
     return SiteInfo(config.title, config.base_url, search, pages)
-
-
-def _cable_view(cable, job: site.CableJob, config: Config) -> CableView:
-    targets = dict(job.targets)
-    refs = tuple(
-        RefView(
-            r.letter, r.text, r.id, targets.get(r.id),
-            config.missing_ref_url.replace("{id}", r.id) if r.id and r.id not in targets and config.missing_ref_url else "",
-        )
-        for r in cable.references
-    )
-    return CableView(cable, refs, job.referenced_by, job.prev, job.next, job.tags,
-                     job.origin_href, job.classification_href, job.json)
-
-
-# -- the pipeline -----------------------------------------------------------------------------
 
 
 def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progress: bool = False,
@@ -260,7 +118,7 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
     fingerprint = hashlib.sha256(f"{PARSER_VERSION}:{SITE_VERSION}:{config.fingerprint()}:{renderer.fingerprint}:"
                                  f"{site_info!r}:{sorted(GLOSSARY.items())!r}".encode()).hexdigest()
     result = Result()
-    with _Pool(jobs, (config, site_info, output, cache_root)) as pool:
+    with Pool(jobs, (config, site_info, output, cache_root)) as pool:
         old = _load_manifest(cache_root)  # after the workers start: they need none of it
         # 1. load
         new = Manifest(fingerprint, PARSER_VERSION)
@@ -316,7 +174,6 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         # 4. render and write
         write.begin(output)
         try:
-            _worker["mode"] = mode
             changed = _render_all(pool, jobs_by_unit, render_pages, mode, progress)
             for rel, data in files.items():
                 changed.append((rel, write.put(output, mode, rel, data)))
@@ -359,7 +216,7 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
     return result
 
 
-def _load(content: Path, cache_root: Path, old: Manifest, new: Manifest, pool: _Pool,
+def _load(content: Path, cache_root: Path, old: Manifest, new: Manifest, pool: Pool,
           progress: bool) -> tuple[list[Entry], list[Diagnostic]]:
     """Entries and diagnostics of every unit; unchanged files come from the manifest."""
     entries: list[Entry] = []
@@ -385,7 +242,7 @@ def _load(content: Path, cache_root: Path, old: Manifest, new: Manifest, pool: _
             tasks.extend((abs_path, rel, str(cache_root), a, b) for a, b in csv_ranges(Path(abs_path)))
         else:
             tasks.append((abs_path, rel, str(cache_root), 0, -1))
-    for res in pool.imap(_parse_unit, tasks, progress, "parsing"):
+    for res in pool.imap(parse_unit, tasks, progress, "parsing"):
         if not res.key:
             diagnostics.extend(res.diagnostics)
             continue
@@ -482,12 +339,12 @@ def _static_files(renderer, config: Config, rows: dict[str, CableRow],
     return files
 
 
-def _render_all(pool: _Pool, jobs_by_unit: dict[str, list[site.CableJob]],
+def _render_all(pool: Pool, jobs_by_unit: dict[str, list[site.CableJob]],
                 pages: list[site.Page], mode: str, progress: bool) -> list[tuple[str, bool]]:
     tasks: list[tuple[str, str, object]] = [("c", mode, t) for t in jobs_by_unit.items()]
     tasks += [("p", mode, pages[i : i + 50]) for i in range(0, len(pages), 50)]
     out: list[tuple[str, bool]] = []
-    for res in pool.imap(_render_task, tasks, progress, "rendering"):
+    for res in pool.imap(render_task, tasks, progress, "rendering"):
         out.extend(res)
     return out
 
@@ -509,106 +366,16 @@ def _search_plan(kept: dict[str, Entry], rows: dict[str, CableRow]
     return batches, h.hexdigest()
 
 
-def _search_files(pool: _Pool, batches: list[list[tuple[int, str, int, str]]], cache_root: Path,
+def _search_files(pool: Pool, batches: list[list[tuple[int, str, int, str]]], cache_root: Path,
                   progress: bool) -> Iterator[tuple[str, bytes]]:
     """Partial indexes made by the workers (cached per batch), merged here into the index files."""
     from .search.index import SearchIndexer
 
     indexer = SearchIndexer()
     tasks = [(batch, str(cache_root)) for batch in batches]
-    for part in pool.imap(_search_task, tasks, progress, "indexing"):
+    for part in pool.imap(search_task, tasks, progress, "indexing"):
         indexer.merge(part)
     yield from indexer.files()
-
-
-def _search_task(task: tuple[list[tuple[int, str, int, str]], str]) -> bytes:
-    from .search.index import partial
-
-    batch, cache_root = task
-    key = hashlib.sha1(f"{SITE_VERSION}:{batch!r}".encode()).hexdigest()
-    path = Path(cache_root) / "search" / key[:2] / f"{key}.bin"
-    try:
-        return path.read_bytes()
-    except OSError:
-        pass
-    cache = Cache(Path(cache_root))
-    units: dict[str, list[Cable]] = {}
-    docs = []
-    for doc, unit, position, href in batch:
-        if unit not in units:
-            loaded = cache.load(unit)
-            if loaded is None:
-                raise BuildError(f"parse cache entry {unit} vanished during the build")
-            units[unit] = loaded[0]
-        docs.append((doc, units[unit][position], href))
-    data = partial(docs)
-    write.write_file(path, data)
-    return data
-
-
-def _render_task(task: tuple[str, str, object]) -> list[tuple[str, bool]]:
-    """Render one task; a template or write fault becomes a BuildError naming the page."""
-    from jinja2 import TemplateError
-
-    kind, mode, payload = task
-    _worker["mode"] = mode
-    try:
-        return _render_cables(payload) if kind == "c" else _render_pages(payload)  # type: ignore[arg-type]
-    except TemplateError as exc:
-        where = payload[1][0].page if kind == "c" else payload[0].path  # type: ignore[index]
-        name = getattr(exc, "name", None) or getattr(exc, "filename", None)
-        line = getattr(exc, "lineno", None)
-        if not name:  # a runtime error: the innermost template frame says where
-            import traceback
-
-            frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
-            if frames:
-                name, line = Path(frames[-1].filename).name, frames[-1].lineno
-        at = f" in {name}" if name else ""
-        at += f" line {line}" if line else ""
-        raise BuildError(f"template error{at} while rendering {where}: {exc}") from None
-
-
-class _Pool:
-    """Worker processes (none for ``--jobs 1``), with a progress bar over results.
-
-    The workers are started first thing, while the main process is small, so
-    that they do not inherit the archive's index (their memory stays their own).
-    The write mode, known only after planning, travels with each render task.
-    """
-
-    def __init__(self, jobs: int, init_args: tuple) -> None:
-        self.jobs = max(1, jobs)
-        _init_worker(*init_args)  # short task lists run in this process
-        self.pool: multiprocessing.pool.Pool | None = None
-        if self.jobs > 1:
-            ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-            self.pool = ctx.Pool(self.jobs, _init_worker, init_args)
-
-    def __enter__(self) -> _Pool:
-        return self
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        if self.pool is not None:
-            if exc_type is None:
-                self.pool.close()  # every task is done: let the workers exit on their own
-            else:
-                self.pool.terminate()
-            self.pool.join()
-            self.pool = None
-
-    def imap(self, fn, tasks: list, progress: bool, label: str) -> Iterable:
-        if not tasks:
-            return []
-        if self.pool is None or len(tasks) < 4:
-            results: Iterable = map(fn, tasks)
-        else:
-            results = self.pool.imap(fn, tasks, chunksize=max(1, min(64, len(tasks) // (self.jobs * 8))))
-        if progress:
-            from tqdm import tqdm
-
-            results = tqdm(results, total=len(tasks), desc=label, unit="task", file=sys.stderr, leave=False)
-        return results
 
 
 def _load_manifest(cache_root: Path) -> Manifest:

@@ -1,0 +1,252 @@
+"""What runs in the build's worker processes: parsing units, rendering pages, indexing.
+
+Each worker process holds its renderer and settings in ``_worker``, set once by
+``_init_worker`` when :class:`Pool` starts it; the main process sets the same state
+so that short task lists can run in it. Tasks are plain tuples and return small
+results: the pages themselves are written by the workers (``write.put``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import multiprocessing
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from . import feeds, paths, site, write
+from .archive import SITE_VERSION, Cache, Entry, UnitResult, unit_key
+from .config import Config
+from .model import ERROR, WARNING, Cable, Diagnostic
+from .views import CableView, PageContext, RefView, SiteInfo
+
+
+class BuildError(Exception):
+    """The build could not finish; ``output/`` is as it was."""
+
+
+_worker: dict[str, object] = {}
+
+
+def _init_worker(config: Config, site_info: SiteInfo, output: Path, cache_root: Path) -> None:
+    from .render import Renderer
+
+    _worker.update(
+        renderer=Renderer(Path(config.theme), site_info), site=site_info,
+        config=config, output=output, cache=Cache(cache_root),
+    )
+
+
+def parse_unit(task: tuple[str, str, str, int, int]) -> UnitResult:
+    """Read, hash and parse one input file, or one byte range of a big CSV (cache hit: unpickle)."""
+    from . import parse
+
+    abs_path, rel, cache_root, start, end = task
+    cache = Cache(Path(cache_root))
+    try:
+        with open(abs_path, "rb") as f:
+            f.seek(start)
+            data = f.read() if end < 0 else f.read(end - start)
+    except OSError as exc:
+        return UnitResult(rel, "", [], [Diagnostic(rel, 0, ERROR, f"cannot read: {exc.strerror or exc}")])
+    key = unit_key(f"{rel}@{start}" if end >= 0 else rel, data)
+    cached = cache.load(key)
+    if cached is None:
+        cables, diagnostics = _parse_csv_range(rel, data) if end >= 0 else parse.read(rel, data)
+        cache.store(key, cables, diagnostics)
+    else:
+        cables, diagnostics = cached
+    entries = [Entry.from_cable(c, key, i, rel) for i, c in enumerate(cables)]
+    diagnostics = diagnostics + [
+        Diagnostic(rel, c.source_line, WARNING,
+                   f"cable {c.id} holds {len(c.body) / 1e6:.1f} million characters of text; "
+                   f"its page shows the first {MAX_TEXT:,}")
+        for c in cables if max(len(c.body), len(c.original)) > MAX_TEXT]
+    return UnitResult(rel, key, entries, diagnostics)
+
+
+MAX_TEXT = 1_000_000
+"""Characters of a cable's text (and of its original) a page shows: pages stay under 10 MB."""
+
+
+def _bounded(cable: Cable) -> Cable:
+    """The cable with its texts cut to MAX_TEXT characters, saying so."""
+    if max(len(cable.body), len(cable.original)) <= MAX_TEXT:
+        return cable
+
+    def cut(text: str) -> str:
+        if len(text) <= MAX_TEXT:
+            return text
+        return f"{text[:MAX_TEXT]}\n\n[... {len(text) - MAX_TEXT:,} more characters in the source file]"
+
+    return replace(cable, body=cut(cable.body), original=cut(cable.original))
+
+
+def _parse_csv_range(rel: str, data: bytes) -> tuple[list[Cable], list[Diagnostic]]:
+    """Parse a byte range of a CSV; row numbers count from the range's first row number."""
+    from . import parse
+
+    m = re.match(rb'"(\d+)"', data)
+    offset = int(m.group(1)) - 1 if m else 0
+    cables: list[Cable] = []
+    diagnostics: list[Diagnostic] = []
+    for cable, diags in parse.iter_csv(rel, io.BytesIO(data)):
+        for d in diags:
+            message = re.sub(r"^row (\d+)", lambda r: f"row {int(r.group(1)) + offset}", d.message)
+            diagnostics.append(replace(d, line=d.line + offset if d.line else 0, message=message))
+        if cable is not None:
+            cables.append(replace(cable, source_line=cable.source_line + offset))
+    return cables, diagnostics
+
+
+def _render_cables(task: tuple[str, list[site.CableJob]]) -> list[tuple[str, bool]]:
+    unit, jobs = task
+    cache: Cache = _worker["cache"]  # type: ignore[assignment]
+    loaded = cache.load(unit)
+    if loaded is None:
+        raise BuildError(f"parse cache entry {unit} vanished during the build")
+    cables = loaded[0]
+    out = []
+    for job in jobs:
+        cable = _bounded(cables[job.index])
+        view = _cable_view(cable, job, _worker["config"])  # type: ignore[arg-type]
+        html = _worker["renderer"].cable(_context(job.page), view)  # type: ignore[attr-defined]
+        out.append((job.page, _put(job.page, html.encode("utf-8"))))
+        data = json.dumps({**cable.front_matter(), "body": cable.body}, ensure_ascii=False, indent=1)
+        out.append((job.json, _put(job.json, data.encode("utf-8"))))
+    return out
+
+
+def _render_pages(pages: list[site.Page]) -> list[tuple[str, bool]]:
+    renderer = _worker["renderer"]
+    config: Config = _worker["config"]  # type: ignore[assignment]
+    out = []
+    for page in pages:
+        if page.kind == "feed":
+            view: site.FeedView = page.view  # type: ignore[assignment]
+            out.append((page.path, _put(page.path, feeds.atom(view.title, config.base_url, page.path, view.rows))))
+            continue
+        method = getattr(renderer, page.kind)
+        html = method(_context(page.path)) if page.view is None else method(_context(page.path), page.view)
+        out.append((page.path, _put(page.path, html.encode("utf-8"))))
+    return out
+
+
+def _put(rel: str, data: bytes) -> bool:
+    return write.put(_worker["output"], _worker["mode"], rel, data)  # type: ignore[arg-type]
+
+
+def _context(path: str) -> PageContext:
+    return PageContext(path, paths.root_prefix(path), _worker["site"])  # type: ignore[arg-type]
+
+
+def _cable_view(cable, job: site.CableJob, config: Config) -> CableView:
+    targets = dict(job.targets)
+    refs = tuple(
+        RefView(
+            r.letter, r.text, r.id, targets.get(r.id),
+            config.missing_ref_url.replace("{id}", r.id) if r.id and r.id not in targets and config.missing_ref_url else "",
+        )
+        for r in cable.references
+    )
+    return CableView(cable, refs, job.referenced_by, job.prev, job.next, job.tags,
+                     job.origin_href, job.classification_href, job.json)
+
+
+# -- the pipeline -----------------------------------------------------------------------------
+
+
+def search_task(task: tuple[list[tuple[int, str, int, str]], str]) -> bytes:
+    from .search.index import partial
+
+    batch, cache_root = task
+    key = hashlib.sha1(f"{SITE_VERSION}:{batch!r}".encode()).hexdigest()
+    path = Path(cache_root) / "search" / key[:2] / f"{key}.bin"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    cache = Cache(Path(cache_root))
+    units: dict[str, list[Cable]] = {}
+    docs = []
+    for doc, unit, position, href in batch:
+        if unit not in units:
+            loaded = cache.load(unit)
+            if loaded is None:
+                raise BuildError(f"parse cache entry {unit} vanished during the build")
+            units[unit] = loaded[0]
+        docs.append((doc, units[unit][position], href))
+    data = partial(docs)
+    write.write_file(path, data)
+    return data
+
+
+def render_task(task: tuple[str, str, object]) -> list[tuple[str, bool]]:
+    """Render one task; a template or write fault becomes a BuildError naming the page."""
+    from jinja2 import TemplateError
+
+    kind, mode, payload = task
+    _worker["mode"] = mode
+    try:
+        return _render_cables(payload) if kind == "c" else _render_pages(payload)  # type: ignore[arg-type]
+    except TemplateError as exc:
+        where = payload[1][0].page if kind == "c" else payload[0].path  # type: ignore[index]
+        name = getattr(exc, "name", None) or getattr(exc, "filename", None)
+        line = getattr(exc, "lineno", None)
+        if not name:  # a runtime error: the innermost template frame says where
+            import traceback
+
+            frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+            if frames:
+                name, line = Path(frames[-1].filename).name, frames[-1].lineno
+        at = f" in {name}" if name else ""
+        at += f" line {line}" if line else ""
+        raise BuildError(f"template error{at} while rendering {where}: {exc}") from None
+
+
+class Pool:
+    """Worker processes (none for ``--jobs 1``), with a progress bar over results.
+
+    The workers are started first thing, while the main process is small, so
+    that they do not inherit the archive's index (their memory stays their own).
+    The write mode, known only after planning, travels with each render task.
+    """
+
+    def __init__(self, jobs: int, init_args: tuple) -> None:
+        self.jobs = max(1, jobs)
+        _init_worker(*init_args)  # short task lists run in this process
+        self.pool: multiprocessing.pool.Pool | None = None
+        if self.jobs > 1:
+            ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+            self.pool = ctx.Pool(self.jobs, _init_worker, init_args)
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if self.pool is not None:
+            if exc_type is None:
+                self.pool.close()  # every task is done: let the workers exit on their own
+            else:
+                self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+    def imap(self, fn, tasks: list, progress: bool, label: str) -> Iterable:
+        if not tasks:
+            return []
+        if self.pool is None or len(tasks) < 4:
+            results: Iterable = map(fn, tasks)
+        else:
+            results = self.pool.imap(fn, tasks, chunksize=max(1, min(64, len(tasks) // (self.jobs * 8))))
+        if progress:
+            from tqdm import tqdm
+
+            results = tqdm(results, total=len(tasks), desc=label, unit="task", file=sys.stderr, leave=False)
+        return results
+
+
