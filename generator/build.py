@@ -123,8 +123,10 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         # 1. load
         new = Manifest(fingerprint, PARSER_VERSION)
         if old.code != PARSER_VERSION:
+            if old.code:  # parsed by other code: none of the cache can be used (no worker has it open yet)
+                pool.cache.clear()
             old = Manifest(pages=old.pages)
-        entries, diagnostics = _load(content, cache_root, old, new, pool, progress)
+        entries, diagnostics = _load(content, old, new, pool, progress)
         result.phases["load"] = time.monotonic() - start
         # 2. index
         kept, dup = choose(entries)
@@ -145,10 +147,12 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         keys: dict[str, bytes] = {}
         reuse_ok = old.fingerprint == fingerprint and output.is_dir()
         fp = fingerprint.encode()
-        for job in site.cable_jobs(archive, rows, GLOSSARY):
+        for job in site.cable_jobs(archive, rows, GLOSSARY, config.cable_json):
             key = site.job_key(fp, job, digests)
-            keys[job.page] = keys[job.json] = key
-            if not (reuse_ok and old.pages.get(job.page) == key and old.pages.get(job.json) == key):
+            keys[job.page] = key
+            if job.json:
+                keys[job.json] = key
+            if not (reuse_ok and old.pages.get(job.page) == key and old.pages.get(job.json or job.page) == key):
                 jobs_by_unit.setdefault(job.unit, []).append(job)
         for page in pages:
             key = site.page_key(fp, page, digests)
@@ -168,7 +172,7 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
         if search_batches:  # the index's files are known once it is made: count them then
             stale = [p for p in stale if not p.startswith("search/")]
-        todo = sum(len(j) * 2 for j in jobs_by_unit.values()) + len(render_pages) + len(files)
+        todo = sum(len(j) * (1 + config.cable_json) for j in jobs_by_unit.values()) + len(render_pages) + len(files)
         mode = "patch" if output.is_dir() and old.pages and todo + len(stale) <= PATCH_LIMIT else "fresh"
         result.phases["plan"] = time.monotonic() - start - sum(result.phases.values())
         # 4. render and write
@@ -199,6 +203,8 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         except BaseException:
             write.recover(output)
             raise
+        if old.units:  # an edited file's old parse is of no more use
+            pool.cache.forget(old.units.keys() - new.units.keys())
     result.phases["render"] = time.monotonic() - start - sum(result.phases.values())
     new.pages = keys
     if (new.fingerprint, new.code, new.search_key) == (old.fingerprint, old.code, old.search_key) \
@@ -216,12 +222,12 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
     return result
 
 
-def _load(content: Path, cache_root: Path, old: Manifest, new: Manifest, pool: Pool,
+def _load(content: Path, old: Manifest, new: Manifest, pool: Pool,
           progress: bool) -> tuple[list[Entry], list[Diagnostic]]:
     """Entries and diagnostics of every unit; unchanged files come from the manifest."""
     entries: list[Entry] = []
     diagnostics: list[Diagnostic] = []
-    tasks: list[tuple[str, str, str, int, int]] = []
+    tasks: list[tuple[str, str, int, int]] = []
     stamps: dict[str, tuple[int, int]] = {}
     for rel, abs_path, size, mtime in scan(content):
         if size < 0:
@@ -239,9 +245,9 @@ def _load(content: Path, cache_root: Path, old: Manifest, new: Manifest, pool: P
             continue
         if rel.lower().endswith(".csv") and size > CSV_CHUNK:
             new.csv_units[rel] = []
-            tasks.extend((abs_path, rel, str(cache_root), a, b) for a, b in csv_ranges(Path(abs_path)))
+            tasks.extend((abs_path, rel, a, b) for a, b in csv_ranges(Path(abs_path)))
         else:
-            tasks.append((abs_path, rel, str(cache_root), 0, -1))
+            tasks.append((abs_path, rel, 0, -1))
     for res in pool.imap(parse_unit, tasks, progress, "parsing"):
         if not res.key:
             diagnostics.extend(res.diagnostics)

@@ -7,6 +7,7 @@ Every key is optional; a first build needs no file at all::
     per_page = 100                             # rows per index page
     missing_ref_url = "https://search.example.org/cable/{id}"   # off by default
     feed_size = 50                             # entries per Atom feed
+    cable_json = true                          # cable/YYYY/MM/<ID>.json beside each page (off by default)
 
 Command-line options (``--base-url``, ``--theme``) win over the file.
 """
@@ -37,6 +38,9 @@ class Config:
     """URL pattern with ``{id}`` for references the archive does not hold; empty: no link."""
     feed_size: int = 50
     """Entries per Atom feed."""
+    cable_json: bool = False
+    """Write each cable as JSON beside its page. Off by default: it doubles the files of the
+    site (and on many disks file creation, not rendering, is what a big build waits for)."""
     theme: str = str(DEFAULT_THEME)
     """Theme folder holding ``templates/`` and ``static/``."""
 

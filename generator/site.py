@@ -146,8 +146,9 @@ def per_year(ids: list[str], entries: dict[str, Entry]) -> tuple[tuple[str, int]
     return tuple((str(y), counts.get(str(y), 0)) for y in range(first, last + 1))
 
 
-def cable_jobs(archive: Archive, rows: dict[str, CableRow], glossary: dict[str, tuple[str, str]]) -> Iterator[CableJob]:
-    """One job per kept cable."""
+def cable_jobs(archive: Archive, rows: dict[str, CableRow], glossary: dict[str, tuple[str, str]],
+               json: bool = False) -> Iterator[CableJob]:
+    """One job per kept cable (with its JSON file's path when ``json``)."""
     entries = archive.entries
     tags: dict[str, TagInfo] = {}
     origins: dict[str, str] = {}
@@ -170,7 +171,7 @@ def cable_jobs(archive: Archive, rows: dict[str, CableRow], glossary: dict[str, 
             index=e.index,
             id=cable_id,
             page=page,
-            json=page[:-5] + ".json",
+            json=page[:-5] + ".json" if json else "",
             targets=targets,
             referenced_by=tuple(rows[c] for c in archive.cited_by.get(cable_id, ())),
             prev=rows[prev_id] if prev_id else None,

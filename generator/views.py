@@ -126,7 +126,7 @@ class CableView:
     origin_href: str
     classification_href: str
     json_href: str
-    """``cable/YYYY/MM/<ID>.json``."""
+    """``cable/YYYY/MM/<ID>.json``, or ``""`` when the site has no JSON files (``cable_json``)."""
 
 
 @fast_pickle

@@ -41,12 +41,12 @@ def _init_worker(config: Config, site_info: SiteInfo, output: Path, cache_root: 
     )
 
 
-def parse_unit(task: tuple[str, str, str, int, int]) -> UnitResult:
+def parse_unit(task: tuple[str, str, int, int]) -> UnitResult:
     """Read, hash and parse one input file, or one byte range of a big CSV (cache hit: unpickle)."""
     from . import parse
 
-    abs_path, rel, cache_root, start, end = task
-    cache = Cache(Path(cache_root))
+    abs_path, rel, start, end = task
+    cache: Cache = _worker["cache"]  # type: ignore[assignment]
     try:
         with open(abs_path, "rb") as f:
             f.seek(start)
@@ -116,8 +116,9 @@ def _render_cables(task: tuple[str, list[site.CableJob]]) -> list[tuple[str, boo
         view = _cable_view(cable, job, _worker["config"])  # type: ignore[arg-type]
         html = _worker["renderer"].cable(_context(job.page), view)  # type: ignore[attr-defined]
         out.append((job.page, _put(job.page, html.encode("utf-8"))))
-        data = json.dumps({**cable.front_matter(), "body": cable.body}, ensure_ascii=False, indent=1)
-        out.append((job.json, _put(job.json, data.encode("utf-8"))))
+        if job.json:
+            data = json.dumps({**cable.front_matter(), "body": cable.body}, ensure_ascii=False, indent=1)
+            out.append((job.json, _put(job.json, data.encode("utf-8"))))
     return out
 
 
@@ -170,7 +171,7 @@ def search_task(task: tuple[list[tuple[int, str, int, str]], str]) -> bytes:
         return path.read_bytes()
     except OSError:
         pass
-    cache = Cache(Path(cache_root))
+    cache: Cache = _worker["cache"]  # type: ignore[assignment]
     units: dict[str, list[Cable]] = {}
     docs = []
     for doc, unit, position, href in batch:
@@ -218,11 +219,19 @@ class Pool:
 
     def __init__(self, jobs: int, init_args: tuple) -> None:
         self.jobs = max(1, jobs)
+        if isinstance(_worker.get("cache"), Cache):
+            _worker["cache"].close()  # a forked worker must not inherit an open database
         _init_worker(*init_args)  # short task lists run in this process
+        _worker["cache"].open()  # type: ignore[attr-defined]
         self.pool: multiprocessing.pool.Pool | None = None
         if self.jobs > 1:
             ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
             self.pool = ctx.Pool(self.jobs, _init_worker, init_args)
+
+    @property
+    def cache(self) -> Cache:
+        """The parse cache, as this process opens it."""
+        return _worker["cache"]  # type: ignore[return-value]
 
     def __enter__(self) -> Pool:
         return self
@@ -235,6 +244,7 @@ class Pool:
                 self.pool.terminate()
             self.pool.join()
             self.pool = None
+        _worker["cache"].close()  # type: ignore[attr-defined]
 
     def imap(self, fn, tasks: list, progress: bool, label: str) -> Iterable:
         if not tasks:

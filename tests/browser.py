@@ -199,7 +199,7 @@ def build_site(base: Path) -> Site:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, target)
         shutil.copytree(REPO / "content" / "pages", content / "pages")
-        (content / "cablesite.toml").write_text(f"per_page = {PER_PAGE}\n", encoding="utf-8")
+        (content / "cablesite.toml").write_text(f"per_page = {PER_PAGE}\ncable_json = true\n", encoding="utf-8")
         result = build(content, root, load_config(content / "cablesite.toml"), jobs=2)
         assert result.cables == SITE_CABLES, result.diagnostics[:5]
         (base / "built").touch()

@@ -31,7 +31,7 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 def test_golden_site(tmp_path: Path) -> None:
     """The small golden archive builds to exactly the checked-in output (CABLESITE_REGEN_GOLDEN=1 rewrites it)."""
     out = tmp_path / "site"
-    result = build(GOLDEN / "content", out, Config(), jobs=1)
+    result = build(GOLDEN / "content", out, Config(cable_json=True), jobs=1)
     got = tree(out)
     expected_dir = GOLDEN / "expected"
     if os.environ.get("CABLESITE_REGEN_GOLDEN"):
@@ -47,7 +47,7 @@ def test_golden_site(tmp_path: Path) -> None:
 
 def test_golden_site_links_resolve(tmp_path: Path) -> None:
     out = tmp_path / "site"
-    build(GOLDEN / "content", out, Config(), jobs=1)
+    build(GOLDEN / "content", out, Config(cable_json=True), jobs=1)
     assert broken_links(out) == []
     for rel in ("index.html", "404.html", "robots.txt", "sitemap.xml", "feed.xml", "tags.html",
                 "origins.html", "dates.html", "classifications.html", "tag/PREL.html",
@@ -55,6 +55,15 @@ def test_golden_site_links_resolve(tmp_path: Path) -> None:
                 "classification/secret.html", "pages/about.html", "cable/2008/03/08ROME100.html",
                 "cable/2008/03/08ROME100.json", "static/style.css"):
         assert (out / rel).is_file(), rel
+
+
+def test_cable_json_is_off_by_default(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(GOLDEN / "content", out, Config(), jobs=1)
+    page = (out / "cable/2008/03/08ROME100.html").read_text(encoding="utf-8")
+    assert list(out.rglob("*.json")) == []
+    assert ".json" not in page and "This cable as JSON" not in page
+    assert broken_links(out) == []
 
 
 class _Elements(HTMLParser):
@@ -212,7 +221,7 @@ def test_base_url_makes_absolute_feed_and_sitemap_urls(tmp_path: Path) -> None:
 def test_corpus_html_builds_with_no_broken_link(tmp_path: Path) -> None:
     corpus = need_corpus()
     out = tmp_path / "site"
-    result = build(corpus / "cablegate-html", out, Config(), jobs=2)
+    result = build(corpus / "cablegate-html", out, Config(cable_json=True), jobs=2)
     # two malformed ids repair to ids the corpus already holds: reported, one kept
     assert result.cables == 6039
     duplicates = [d for d in result.diagnostics if "duplicate id" in d.message]
@@ -235,3 +244,36 @@ def test_corpus_html_builds_with_no_broken_link(tmp_path: Path) -> None:
             assert data["id"] in target.read_text(encoding="utf-8")
             checked += 1
     assert checked > 50
+
+
+def test_parse_cache_is_one_database_and_survives_damage(tmp_path: Path) -> None:
+    """Parsed cables live in one SQLite file (not a file per cable); a damaged one is started again,
+    and an edited cable's old parse is dropped from it."""
+    import sqlite3
+
+    content, out = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(GOLDEN / "content", content)
+    build(content, out, Config(), jobs=1)
+    cache = tmp_path / ".site.cache"
+    assert sorted(p.name for p in cache.iterdir() if p.is_file() and "sqlite" not in p.name) == ["manifest.pickle"]
+    first = tree(out)
+
+    def keys() -> set[str]:
+        with sqlite3.connect(cache / "units.sqlite") as db:
+            return {k for (k,) in db.execute("SELECT key FROM units")}
+
+    before = keys()
+    assert len(before) >= 3
+    cable = next((content / "cables").rglob("*ROME100*"))
+    cable.write_text(cable.read_text(encoding="utf-8").replace("SUBJECT:", "SUBJECT: EDITED", 1), encoding="utf-8")
+    build(content, out, Config(), jobs=1)
+    after = keys()
+    assert len(after) == len(before) and len(after - before) == 1  # the old parse is gone, the new one in
+
+    (cache / "manifest.pickle").unlink()
+    for p in cache.glob("units.sqlite*"):
+        p.write_bytes(b"not a database" * 100)
+    build(content, out, Config(), jobs=2)
+    fresh = tmp_path / "fresh"
+    build(content, fresh, Config(), jobs=1)
+    assert tree(out) == tree(fresh) != first
