@@ -14,6 +14,7 @@ of an origin. Two cables with the same id: the one kept is chosen by
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -213,10 +214,8 @@ class Cache:
 
     def store(self, key: str, cables: list[Cable], diagnostics: list[Diagnostic]) -> None:
         data = pickle.dumps((cables, diagnostics), protocol=pickle.HIGHEST_PROTOCOL)
-        try:
+        with contextlib.suppress(sqlite3.Error):  # a cache that cannot be written costs a re-parse
             self._connect().execute("INSERT OR REPLACE INTO units VALUES (?, ?)", (key, data))
-        except sqlite3.Error:
-            pass  # a cache that cannot be written costs a re-parse, not the build
 
     def forget(self, keys: Iterable[str]) -> None:
         """Drop units no longer in the archive (an edited file's old parse)."""
@@ -233,10 +232,8 @@ class Cache:
 
     def open(self) -> None:
         """Create the database now (the main process, before the workers start), then close it."""
-        try:
+        with contextlib.suppress(sqlite3.Error):
             self._connect()
-        except sqlite3.Error:
-            pass
         self.close()
 
     def clear(self) -> None:
