@@ -55,6 +55,9 @@ class Entry:
     partial: bool
     size: int
     """Length of the body in characters."""
+    digest: bytes
+    """Hash of the whole parsed cable: what its page and search entry are made from (one
+    edited row of a 400-cable CSV unit changes one digest, not 400)."""
 
     @classmethod
     def from_cable(cls, cable: Cable, unit: str, index: int, source: str) -> Entry:
@@ -73,6 +76,7 @@ class Entry:
             editable=source.endswith(".md"),
             partial=cable.partial,
             size=len(cable.body),
+            digest=hashlib.sha1(pickle.dumps(cable, protocol=pickle.HIGHEST_PROTOCOL)).digest()[:12],
         )
 
 

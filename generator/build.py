@@ -43,7 +43,7 @@ from .config import Config, ConfigError, load_config
 from .model import ERROR, WARNING, Diagnostic
 from .parse.tags import GLOSSARY
 from .views import CableRow, EditorialView, Link, SiteInfo
-from .workers import BuildError, Pool, parse_unit, render_task, search_task
+from .workers import BuildError, Pool, parse_unit, render_task, search_partial_path, search_task
 
 PATCH_LIMIT = 2000
 """Above this many changed files the build makes a fresh tree instead of patching."""
@@ -67,6 +67,10 @@ class Manifest:
     """Output path -> key of the page last written there."""
     search_key: str = ""
     """Hash of every input of the search index (the cables, their doc numbers and hrefs)."""
+    search_batches: list[str] = field(default_factory=list)
+    """Cache key of each batch's partial index, in doc order."""
+    search_docs: str = ""
+    """Hash of the doc numbering (every cable's href in doc order): kept, the index can be patched."""
 
 
 @dataclass(slots=True)
@@ -161,9 +165,18 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
                 render_pages.append(page)
         for rel, data in files.items():
             keys[rel] = hashlib.sha1(data).digest()
-        search_batches, new.search_key = _search_plan(kept, rows) if site_info.search else ([], "")
+        search_batches: list = []
+        patch_batches: list[int] = []
+        if site_info.search:
+            search_batches, new.search_batches, new.search_docs = _search_plan(kept, rows)
+            new.search_key = hashlib.sha1("".join(new.search_batches).encode()).hexdigest()
+            patch_batches = [i for i, (a, b) in enumerate(zip(old.search_batches, new.search_batches, strict=False))
+                             if a != b]
+            if not (reuse_ok and old.search_key and old.search_docs == new.search_docs
+                    and len(old.search_batches) == len(new.search_batches) and len(patch_batches) <= 8):
+                patch_batches = []
         if reuse_ok and search_batches and (new.search_key == old.search_key
-                                            or (defer_search and old.search_key)):
+                                            or (defer_search and old.search_key and not patch_batches)):
             if new.search_key != old.search_key:  # deferred: the next build remakes the index
                 new.search_key = ""
                 result.search_deferred = True
@@ -181,8 +194,17 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
             changed = _render_all(pool, jobs_by_unit, render_pages, mode, progress)
             for rel, data in files.items():
                 changed.append((rel, write.put(output, mode, rel, data)))
-            if search_batches:
-                for rel, data in _search_files(pool, search_batches, cache_root, progress):
+            patched = _search_patch(pool, output, cache_root, old, new, search_batches, patch_batches) \
+                if search_batches and patch_batches else None
+            if patched is not None:
+                files_, removed = patched
+                keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/") and p not in removed)
+                for rel, data in files_.items():
+                    keys[rel] = hashlib.sha1(data).digest()
+                    changed.append((rel, write.put(output, mode, rel, data)))
+                stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
+            elif search_batches:
+                for rel, data in _search_files(pool, search_batches, new.search_batches, cache_root, progress):
                     keys[rel] = hashlib.sha1(data).digest()
                     changed.append((rel, write.put(output, mode, rel, data)))
                 stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
@@ -205,6 +227,8 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
             raise
         if old.units:  # an edited file's old parse is of no more use
             pool.cache.forget(old.units.keys() - new.units.keys())
+        for key in set(old.search_batches) - set(new.search_batches):
+            search_partial_path(cache_root, key).unlink(missing_ok=True)
     result.phases["render"] = time.monotonic() - start - sum(result.phases.values())
     new.pages = keys
     if (new.fingerprint, new.code, new.search_key) == (old.fingerprint, old.code, old.search_key) \
@@ -361,27 +385,48 @@ the number of batches."""
 
 
 def _search_plan(kept: dict[str, Entry], rows: dict[str, CableRow]
-                 ) -> tuple[list[list[tuple[int, str, int, str]]], str]:
+                 ) -> tuple[list[list[tuple[int, str, int, str]]], list[str], str]:
     """Search documents in batches of consecutive doc numbers (ids in order):
-    (doc, unit, index in the unit, href); and a hash of them all."""
-    docs = [(doc, kept[i].unit, kept[i].index, rows[i].href) for doc, i in enumerate(sorted(kept))]
-    batches = [docs[i : i + SEARCH_BATCH] for i in range(0, len(docs), SEARCH_BATCH)]
-    h = hashlib.sha1()
-    for batch in batches:
-        h.update(repr(batch).encode())
-    return batches, h.hexdigest()
+    (doc, unit, index in the unit, href); each batch's cache key (its cables' content hashes,
+    doc numbers and hrefs); and a hash of the doc numbering."""
+    ids = sorted(kept)
+    docs = [(doc, kept[i].unit, kept[i].index, rows[i].href) for doc, i in enumerate(ids)]
+    batches, keys = [], []
+    for start in range(0, len(docs), SEARCH_BATCH):
+        batches.append(docs[start : start + SEARCH_BATCH])
+        h = hashlib.sha1(SITE_VERSION.encode())
+        for doc, i in enumerate(ids[start : start + SEARCH_BATCH], start):
+            h.update(f"{doc}\0{rows[i].href}\0".encode() + kept[i].digest)
+        keys.append(h.hexdigest())
+    numbering = hashlib.sha1("\0".join(rows[i].href for i in ids).encode()).hexdigest()
+    return batches, keys, numbering
 
 
-def _search_files(pool: Pool, batches: list[list[tuple[int, str, int, str]]], cache_root: Path,
+def _search_files(pool: Pool, batches: list[list[tuple[int, str, int, str]]], keys: list[str], cache_root: Path,
                   progress: bool) -> Iterator[tuple[str, bytes]]:
     """Partial indexes made by the workers (cached per batch), merged here into the index files."""
     from .search.index import SearchIndexer
 
     indexer = SearchIndexer()
-    tasks = [(batch, str(cache_root)) for batch in batches]
+    tasks = [(batch, key, str(cache_root)) for batch, key in zip(batches, keys, strict=True)]
     for part in pool.imap(search_task, tasks, progress, "indexing"):
         indexer.merge(part)
     yield from indexer.files()
+
+
+def _search_patch(pool: Pool, output: Path, cache_root: Path, old: Manifest, new: Manifest,
+                  batches: list[list[tuple[int, str, int, str]]], changed: list[int]
+                  ) -> tuple[dict[str, bytes], list[str]] | None:
+    """The index files a few changed batches alter (``search/update.py``), or None: remake it all."""
+    from .search import update
+
+    try:
+        olds = [search_partial_path(cache_root, old.search_batches[i]).read_bytes() for i in changed]
+    except OSError:
+        return None
+    tasks = [(batches[i], new.search_batches[i], str(cache_root)) for i in changed]
+    news = list(pool.imap(search_task, tasks, False, "indexing"))
+    return update.patch(output, zip(olds, news, strict=True))
 
 
 def _load_manifest(cache_root: Path) -> Manifest:

@@ -49,6 +49,8 @@ class CableJob:
 
     unit: str
     index: int
+    digest: bytes
+    """The cable's content hash (:attr:`Entry.digest`)."""
     id: str
     page: str
     json: str
@@ -89,9 +91,9 @@ def row_digests(rows: dict[str, CableRow]) -> dict[str, bytes]:
 
 
 def job_key(fingerprint: bytes, job: CableJob, digests: dict[str, bytes]) -> bytes:
-    """The hash of every input of a cable page (the cable itself through its unit's content key)."""
-    h = hashlib.sha1(fingerprint)
-    h.update("\0".join((job.unit, str(job.index), job.page, job.json, job.origin_href,
+    """The hash of every input of a cable page (the cable itself through its content hash)."""
+    h = hashlib.sha1(fingerprint + job.digest)
+    h.update("\0".join((job.page, job.json, job.origin_href,
                          job.classification_href, *(t.code for t in job.tags))).encode())
     for i, _ in job.targets:
         h.update(b"T" + digests[i])
@@ -169,6 +171,7 @@ def cable_jobs(archive: Archive, rows: dict[str, CableRow], glossary: dict[str, 
         yield CableJob(
             unit=e.unit,
             index=e.index,
+            digest=e.digest,
             id=cable_id,
             page=page,
             json=page[:-5] + ".json" if json else "",

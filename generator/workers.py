@@ -8,7 +8,6 @@ results: the pages themselves are written by the workers (``write.put``).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import multiprocessing
@@ -19,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import feeds, paths, site, write
-from .archive import SITE_VERSION, Cache, Entry, UnitResult, unit_key
+from .archive import Cache, Entry, UnitResult, unit_key
 from .config import Config
 from .model import ERROR, WARNING, Cable, Diagnostic
 from .views import CableView, PageContext, RefView, SiteInfo
@@ -161,12 +160,17 @@ def _cable_view(cable, job: site.CableJob, config: Config) -> CableView:
 # -- the pipeline -----------------------------------------------------------------------------
 
 
-def search_task(task: tuple[list[tuple[int, str, int, str]], str]) -> bytes:
+def search_partial_path(cache_root: Path, key: str) -> Path:
+    """Where the partial index of the batch with cache key ``key`` is kept."""
+    return cache_root / "search" / key[:2] / f"{key}.bin"
+
+
+def search_task(task: tuple[list[tuple[int, str, int, str]], str, str]) -> bytes:
+    """The partial index of one batch of docs (cached under the batch's key)."""
     from .search.index import partial
 
-    batch, cache_root = task
-    key = hashlib.sha1(f"{SITE_VERSION}:{batch!r}".encode()).hexdigest()
-    path = Path(cache_root) / "search" / key[:2] / f"{key}.bin"
+    batch, key, cache_root = task
+    path = search_partial_path(Path(cache_root), key)
     try:
         return path.read_bytes()
     except OSError:

@@ -202,10 +202,12 @@ class SearchIndexer:
     def files(self) -> Iterator[tuple[str, bytes]]:
         """Every output file: (path under the site root, starting ``search/``), bytes)."""
         n = max(self._rows) + 1 if self._rows else 0
-        shards = self._shards()
-        for prefix, group in shards:
-            key = f"t/{prefix[0]}/t{prefix}"
-            yield f"search/{key}.js", _script(key, {t: list(self._postings(t)) for t in group})
+        shards: list[str] = []
+        for group in self._groups():
+            postings = {t: self._postings(t) for t in group}
+            for prefix, shard_terms in split_shards(postings):
+                shards.append(prefix)
+                yield shard_file(prefix, {t: list(postings[t]) for t in shard_terms})
         facets: dict[str, dict[str, str]] = {"tag": {}, "origin": {}, "classification": {}}
         for (kind, value), docs in sorted(self._facets.items()):
             key = _facet_file(kind, value)
@@ -215,17 +217,21 @@ class SearchIndexer:
             yield f"search/id/{station}.js", _script(f"id/{station}", table)
         dates = "".join(codec.day_chars(self._days.get(d, 0)) for d in range(n))
         yield "search/dates.js", _script("dates", dates)
-        for start in range(0, n, DOC_CHUNK):
-            c = start // DOC_CHUNK
-            key = f"d/{c // FOLDER}/{c}"
-            rows = ",".join(self._row(d) for d in range(start, min(n, start + DOC_CHUNK)))
-            yield f"search/{key}.js", f'CablesiteSearch.register("{key}",[{rows}]);\n'.encode("ascii")
+        for c in range((n + DOC_CHUNK - 1) // DOC_CHUNK):
+            yield self.chunk_file(c, n)
         meta = {
             "version": VERSION, "docs": n, "docChunk": DOC_CHUNK,
-            "folder": FOLDER, "textLimit": TEXT_LIMIT, "shards": [p for p, _ in shards],
+            "folder": FOLDER, "textLimit": TEXT_LIMIT, "shards": sorted(shards),
             "stations": sorted(self._ids), "facets": facets, "stop": sorted(STOP_WORDS),
         }
         yield "search/meta.js", _script("meta", meta)
+
+    def chunk_file(self, c: int, n: int) -> tuple[str, bytes]:
+        """Doc-table file ``c`` (docs ``c * DOC_CHUNK`` on, below ``n``)."""
+        key = f"d/{c // FOLDER}/{c}"
+        start = c * DOC_CHUNK
+        rows = ",".join(self._row(d) for d in range(start, min(n, start + DOC_CHUNK)))
+        return f"search/{key}.js", f'CablesiteSearch.register("{key}",[{rows}]);\n'.encode("ascii")
 
     def _row(self, doc: int) -> str:
         """The doc-table entry of ``doc`` as JSON, its snippet text last; ``null`` for a gap."""
@@ -241,31 +247,54 @@ class SearchIndexer:
         self._spill.seek(where[0])
         return self._spill.read(where[1]).decode("utf-8", "replace")
 
-    def _shards(self) -> list[tuple[str, list[str]]]:
-        """(prefix, sorted terms) of every shard, prefixes sorted."""
-        every = sorted(set(self._body) | set(self._late))
-        size = {t: len(t) + 8 + (len(self._body[t][0]) if t in self._body else 0) + 2 * len(self._late.get(t, ()))
-                + len(self._subject.get(t, ())) for t in every}
-        out: list[tuple[str, list[str]]] = []
-        todo: list[tuple[str, list[str]]] = []
-        groups: dict[str, list[str]] = {}
-        for t in every:
-            groups.setdefault(t[:2], []).append(t)
-        todo = sorted(groups.items(), reverse=True)
-        while todo:
-            prefix, group = todo.pop()
-            longer = [t for t in group if len(t) > len(prefix)]
-            if sum(size[t] for t in group) <= SHARD_BYTES or not longer:
-                out.append((prefix, group))
-                continue
-            own = [t for t in group if len(t) == len(prefix)]
-            if own:
-                out.append((prefix, own))
-            split: dict[str, list[str]] = {}
-            for t in longer:
-                split.setdefault(t[: len(prefix) + 1], []).append(t)
-            todo.extend(sorted(split.items(), reverse=True))
-        return sorted(out)
+    def _groups(self) -> Iterator[list[str]]:
+        """The sorted terms of each two-character group (:func:`group_of`), groups in order."""
+        group: list[str] = []
+        for t in sorted(set(self._body) | set(self._late)):
+            if group and group_of(t) != group_of(group[0]):
+                yield group
+                group = []
+            group.append(t)
+        if group:
+            yield group
+
+
+def group_of(term: str) -> str:
+    """A term's group: its first two characters. Shards never mix groups, so a group's shards
+    can be remade on their own (:mod:`.update`)."""
+    return term[:2]
+
+
+def shard_file(prefix: str, postings: dict[str, list[str]]) -> tuple[str, bytes]:
+    key = f"t/{prefix[0]}/t{prefix}"
+    return f"search/{key}.js", _script(key, postings)
+
+
+def split_shards(postings: dict[str, tuple[str, str] | list[str]]) -> list[tuple[str, list[str]]]:
+    """Cut one group's terms (``term -> [body, subject]`` postings) into shards of at most
+    :data:`SHARD_BYTES`: (prefix, sorted terms) in prefix order. A shard above the limit is
+    split by one more character; a term lives in the shard of its longest listed prefix.
+    Sizes come from the postings as written, so a group read back from its files splits alike."""
+    size = {t: len(t) + 8 + len(b) + len(s) for t, (b, s) in postings.items()}
+    every = sorted(postings)
+    if not every:
+        return []
+    out: list[tuple[str, list[str]]] = []
+    todo = [(group_of(every[0]), every)]
+    while todo:
+        prefix, group = todo.pop()
+        longer = [t for t in group if len(t) > len(prefix)]
+        if sum(size[t] for t in group) <= SHARD_BYTES or not longer:
+            out.append((prefix, group))
+            continue
+        own = [t for t in group if len(t) == len(prefix)]
+        if own:
+            out.append((prefix, own))
+        split: dict[str, list[str]] = {}
+        for t in longer:
+            split.setdefault(t[: len(prefix) + 1], []).append(t)
+        todo.extend(sorted(split.items(), reverse=True))
+    return sorted(out)
 
 
 def partial(docs: list[tuple[int, Cable, str]]) -> bytes:

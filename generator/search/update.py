@@ -1,0 +1,152 @@
+"""Patch the search index in ``output/`` after a few cables changed, instead of remaking it.
+
+A full index merges the partial index of every batch of 1,000 cables: at 251,287 cables
+that is most of the time of a one-cable rebuild. When the cables keep their doc numbers
+(no cable added or removed, no id changed) and only the text or subject of some changed,
+only a few files can differ:
+
+- the term shards of the terms whose postings differ between the batch's old and new
+  partial index (for an edited subject: a handful of terms). A shard holds the terms of
+  one two-character group (``index.group_of``); the group's shards are read back from
+  ``output/``, the changed terms' postings rewritten for the batch's docs, and the group
+  cut into shards again by the same rule as a full build (``index.split_shards``);
+- the doc-table files of the changed docs (subject, snippet text);
+- ``meta.js`` when a group's shard prefixes changed.
+
+Anything else (a new date, tag, origin, classification or id) returns ``None``: the
+build then makes the whole index. The result is the bytes a full build would write:
+``tests/test_search_update.py`` compares them.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections.abc import Iterable
+from pathlib import Path
+
+from . import codec
+from .index import DOC_CHUNK, VERSION, SearchIndexer, _script, group_of, shard_file, split_shards
+
+_PREFIX = 'CablesiteSearch.register("'
+
+
+def _read_script(path: Path) -> object:
+    """The data of one index file (``CablesiteSearch.register("key",DATA);``)."""
+    text = path.read_text(encoding="ascii")
+    start = text.index('",', len(_PREFIX)) + 2
+    end = text.rindex(");")
+    return json.loads(text[start:end])
+
+
+def _term(part: tuple, term: str) -> tuple[dict[int, int], set[int]]:
+    """One term's postings in a partial index: {doc: weight} of the body, docs of the subject."""
+    _version, body, late, subject, *_rest = part
+    pairs: dict[int, int] = {}
+    if term in body:
+        values = list(codec.decode(body[term][0]))
+        pairs = dict(zip(codec.undo_gaps(v >> 2 for v in values), (v & 3 for v in values), strict=True))
+    pairs.update(late.get(term, ()))
+    return pairs, set(subject.get(term, ()))
+
+
+def _changed_terms(old: tuple, new: tuple) -> list[str]:
+    """Terms whose postings differ between two partial indexes of the same docs."""
+    out = []
+    for i in (1, 2, 3):  # body, late, subject: compared as stored, decoded only when they differ
+        a, b = old[i], new[i]
+        out += [t for t in a.keys() | b.keys() if a.get(t) != b.get(t)]
+    return sorted(set(out))
+
+
+def _patch_term(current: list[str] | None, docs: range, body: dict[int, int], subject: set[int]
+                ) -> list[str] | None:
+    """``[body, subject]`` postings of a term with the docs of ``docs`` replaced; None if empty."""
+    old_body, old_subject = current or ("", "")
+    values = list(codec.decode(old_body))
+    pairs = {d: v & 3 for d, v in zip(codec.undo_gaps(v >> 2 for v in values), values, strict=True)
+             if d not in docs}
+    pairs.update(body)
+    kept = {d for d in codec.undo_gaps(codec.decode(old_subject)) if d not in docs} | subject
+    if not pairs and not kept:
+        return None
+    ordered = sorted(pairs)
+    return [codec.encode(g << 2 | pairs[d] for g, d in zip(codec.gaps(ordered), ordered, strict=True)),
+            codec.encode(codec.gaps(sorted(kept)))]
+
+
+def patch(output: Path, changes: Iterable[tuple[bytes, bytes]]
+          ) -> tuple[dict[str, bytes], list[str]] | None:
+    """The files to write (path -> bytes) and to remove, for batches whose partial index went
+    from the first bytes to the second; ``None`` when only a full build can say."""
+    root = output / "search"
+    try:
+        meta = _read_script(root / "meta.js")
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(meta, dict) or meta.get("version") != VERSION:
+        return None
+    n = int(meta["docs"])
+    changed: dict[str, list[tuple[str, range, dict[int, int], set[int]]]] = {}
+    chunks: dict[int, SearchIndexer] = {}
+    for old_bytes, new_bytes in changes:
+        old, new = pickle.loads(old_bytes), pickle.loads(new_bytes)
+        if old[0] != VERSION or new[0] != VERSION:
+            return None
+        # docs, their dates, filters and ids must be as they were: the index only patches terms
+        if old[6].keys() != new[6].keys() or old[4:6] != new[4:6] or old[7] != new[7]:
+            return None
+        if any(_meta_row(old[6][d]) != _meta_row(new[6][d]) for d in new[6]):
+            return None
+        docs = sorted(new[6])
+        if not docs:
+            continue
+        span = range(docs[0], docs[-1] + 1)
+        for term in _changed_terms(old, new):
+            if _term(old, term) != (value := _term(new, term)):
+                changed.setdefault(group_of(term), []).append((term, span, *value))
+        indexer = SearchIndexer()
+        indexer.merge(new_bytes)
+        for d in docs:
+            if old[6][d] != new[6][d] or old[8].get(d) != new[8].get(d):
+                chunks[d // DOC_CHUNK] = indexer
+    files: dict[str, bytes] = {}
+    removed: list[str] = []
+    shards = set(meta["shards"])
+    for group, items in sorted(changed.items()):
+        mine = sorted(p for p in shards if group_of(p) == group)
+        postings: dict[str, list[str]] = {}
+        for prefix in mine:
+            try:
+                data = _read_script(root / "t" / prefix[0] / f"t{prefix}.js")
+            except (OSError, ValueError, UnicodeDecodeError):
+                return None
+            if not isinstance(data, dict):
+                return None
+            postings.update(data)
+        for term, span, body, subject in items:
+            value = _patch_term(postings.get(term), span, body, subject)
+            if value is None:
+                postings.pop(term, None)
+            else:
+                postings[term] = value
+        made = split_shards(postings)
+        for prefix, terms in made:
+            rel, data = shard_file(prefix, {t: postings[t] for t in terms})
+            files[rel] = data
+        new_prefixes = {p for p, _ in made}
+        removed += [f"search/t/{p[0]}/t{p}.js" for p in mine if p not in new_prefixes]
+        shards = (shards - set(mine)) | new_prefixes
+    for c, indexer in chunks.items():
+        rel, data = indexer.chunk_file(c, n)
+        files[rel] = data
+    if shards != set(meta["shards"]):
+        meta["shards"] = sorted(shards)
+        files["search/meta.js"] = _script("meta", meta)
+    return files, removed
+
+
+def _meta_row(row: str) -> list:
+    """A doc-table row without its subject (index 2): what must not change for a patch."""
+    values = json.loads(row)
+    return values[:2] + values[3:]

@@ -1,0 +1,101 @@
+"""An edit patches the search index (``search/update.py``) and gives the bytes of a clean build."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import need_corpus
+
+from generator import build as build_module
+from generator.build import build
+from generator.config import Config
+from generator.search import index
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def small_index(monkeypatch: pytest.MonkeyPatch):
+    """Batches of 16 cables and shards of 2 kB: a 120-cable site has 8 batches and split shards."""
+    monkeypatch.setattr(build_module, "SEARCH_BATCH", 16)
+    monkeypatch.setattr(index, "SHARD_BYTES", 2000)
+    calls: list[int] = []
+    full = build_module._search_files
+
+    def spy(pool, batches, keys, cache_root, progress):
+        if Path(cache_root).name == ".out.cache":  # the site under test, not the clean builds
+            calls.append(1)
+        yield from full(pool, batches, keys, cache_root, progress)
+
+    monkeypatch.setattr(build_module, "_search_files", spy)
+    return calls
+
+
+def _content(tmp_path: Path) -> list[Path]:
+    corpus = need_corpus() / "cablegate-text"
+    content = tmp_path / "content"
+    content.mkdir()
+    for path in sorted(corpus.glob("09*.txt"))[:120]:
+        shutil.copy(path, content / path.name)
+    return sorted(content.iterdir())
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _same_as_clean(tmp_path: Path, out: Path, name: str) -> None:
+    clean = tmp_path / name
+    build(tmp_path / "content", clean, Config(), jobs=1)
+    assert tree(out) == tree(clean)
+
+
+def test_edits_patch_the_index_and_equal_a_clean_build(tmp_path: Path, small_index: list[int]) -> None:
+    files = _content(tmp_path)
+    out = tmp_path / "out"
+    build(tmp_path / "content", out, Config(), jobs=2)
+    assert small_index == [1]
+    shards_before = {p.name for p in (out / "search" / "t").rglob("*.js")}
+
+    # a subject with new words (a new term, and a term's shard grown past its limit), in one batch
+    _edit(files[5], "SUBJECT:", "SUBJECT: ZYXWVUT QUOKKA QUOKKAS " + "ABCDEFG " * 3)
+    result = build(tmp_path / "content", out, Config(), jobs=2)
+    assert small_index == [1], "the index was remade, not patched"
+    assert 0 < result.written < 40
+    _same_as_clean(tmp_path, out, "clean1")
+
+    # body words removed in one cable and added in a cable of another batch
+    body = files[40].read_text(encoding="utf-8")
+    _edit(files[40], "1. ", "1. QUOKKA POTOROO ")
+    _edit(files[5], "ZYXWVUT QUOKKA QUOKKAS ", "")
+    build(tmp_path / "content", out, Config(), jobs=2)
+    assert small_index == [1]
+    _same_as_clean(tmp_path, out, "clean2")
+
+    # back to the start: the terms added are gone from every shard
+    files[40].write_text(body, encoding="utf-8")
+    _edit(files[5], "ABCDEFG " * 3, "")
+    build(tmp_path / "content", out, Config(), jobs=2)
+    assert small_index == [1]
+    assert {p.name for p in (out / "search" / "t").rglob("*.js")} == shards_before
+    _same_as_clean(tmp_path, out, "clean3")
+
+
+def test_a_new_tag_or_a_new_cable_remakes_the_index(tmp_path: Path, small_index: list[int]) -> None:
+    files = _content(tmp_path)
+    out = tmp_path / "out"
+    build(tmp_path / "content", out, Config(), jobs=2)
+    _edit(files[9], "TAGS: ", "TAGS: ZZTEST, ")
+    build(tmp_path / "content", out, Config(), jobs=2)
+    assert len(small_index) == 2  # a filter file changes: the whole index is made again
+    _same_as_clean(tmp_path, out, "clean1")
+    files[20].unlink()
+    build(tmp_path / "content", out, Config(), jobs=2)
+    assert len(small_index) == 3  # doc numbers shift
+    _same_as_clean(tmp_path, out, "clean2")
