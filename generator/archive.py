@@ -271,6 +271,10 @@ class Archive:
     by_classification: dict[str, list[str]] = field(default_factory=dict)
     """Each listing's ids newest first (``created`` descending, then id)."""
     neighbours: dict[str, tuple[str, str]] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    """Every id, newest first (``created`` descending, then id)."""
+    year_of: dict[str, str] = field(default_factory=dict)
+    """Id -> the first four characters of its date (the year, when it has one)."""
     """Id -> (previous, next) cable of the same origin by date, ``""`` at the ends."""
 
     def __contains__(self, cable_id: str) -> bool:
@@ -309,7 +313,9 @@ def index(entries: dict[str, Entry]) -> Archive:
         name: defaultdict(list) for name in ("tag", "origin", "year", "month", "classification")
     }
     # One sort of the whole archive; every listing filled in that order is sorted too.
-    for cable_id in sorted(entries, key=lambda i: (entries[i].created, i), reverse=True):
+    archive.order = sorted(entries, key=lambda i: (entries[i].created, i), reverse=True)
+    archive.year_of = {i: e.created[:4] for i, e in entries.items()}
+    for cable_id in archive.order:
         e = entries[cable_id]
         for ref in dict.fromkeys(e.ref_ids):
             if ref in entries and ref != cable_id:

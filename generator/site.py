@@ -139,9 +139,10 @@ def tag_info(code: str, glossary: dict[str, tuple[str, str]]) -> TagInfo:
     return TagInfo(code, meaning, kind or "unknown", paths.paged(paths.tag_base(code), 1))
 
 
-def per_year(ids: list[str], entries: dict[str, Entry]) -> tuple[tuple[str, int], ...]:
-    """Cables per year, every year of the span present (0 where none)."""
-    counts = Counter(entries[i].created[:4] for i in ids if entries[i].created[:4].isdigit())
+def per_year(ids: list[str], year_of: dict[str, str]) -> tuple[tuple[str, int], ...]:
+    """Cables per year, every year of the span present (0 where none); ``year_of``: id -> year."""
+    counts = Counter(map(year_of.__getitem__, ids))
+    counts = Counter({y: n for y, n in counts.items() if y.isdigit()})
     if not counts:
         return ()
     first, last = int(min(counts)), int(max(counts))
@@ -203,7 +204,7 @@ def listing(
     size = config.per_page
     pages = max(1, -(-len(ids) // size))
     hrefs = tuple(paths.paged(base, n) for n in range(1, pages + 1))
-    years = per_year(ids, archive.entries)
+    years = per_year(ids, archive.year_of)
     for n in range(1, pages + 1):
         chunk = ids[(n - 1) * size : n * size]
         view = ListingView(
@@ -278,7 +279,7 @@ def plan_indexes(
     yield Page("dates.html", "dates_index", DatesIndexView(tuple(year_entries)))
 
     ranked = sorted(archive.cited_by.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:20]
-    newest = sorted(entries.values(), key=lambda e: (e.created, e.id), reverse=True)[:max(10, config.feed_size)]
+    newest = [entries[i] for i in archive.order[:max(10, config.feed_size)]]
     all_ids = list(entries)
     created = sorted(e.created[:10] for e in entries.values() if e.created)
     yield Page("index.html", "home", HomeView(
@@ -289,7 +290,7 @@ def plan_indexes(
         newest=tuple(rows[e.id] for e in newest[:10]),
         tag_count=len(archive.by_tag),
         origin_count=len(archive.by_origin),
-        per_year=per_year(all_ids, entries),
+        per_year=per_year(all_ids, archive.year_of),
         classifications=classification_links(archive),
         pages=editorial,
     ))

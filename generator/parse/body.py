@@ -24,6 +24,7 @@ a ``SIPDIS`` line dropped inside a sentence, the ``¶`` paragraph marks);
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ..model import Block
@@ -179,14 +180,26 @@ def _drop_stray_sipdis(lines: list[str]) -> list[str]:
     return out
 
 
-def _inline_marker(station: str, serial: str) -> re.Pattern[str] | None:
-    """A page marker of this cable run into a line (``... in 2003  BERN 00000141 002 OF 004   was ...``)."""
+@functools.lru_cache(maxsize=2048)
+def _station_marker(station: str) -> re.Pattern[str]:
+    """Page markers of one station, any serial (one pattern a station, not one a cable)."""
+    name = r"[ \t]?".join(re.escape(c) for c in station)
+    return re.compile(
+        rf"[ \t]*(?:PAGE[ \t]+\d+[ \t]+)?\b{name}[ \t]+0*(\d+)[ \t]+\d{{2,3}}[ \t]+OF[ \t]+\d{{2,3}}\b[ \t]*"
+    )
+
+
+def _inline_marker(station: str, serial: str):
+    """A function removing this cable's page markers run into a line
+    (``... in 2003  BERN 00000141 002 OF 004   was ...``), or None."""
     if not (station.isalpha() and serial.isdigit()):
         return None
-    name = r"[ \t]?".join(re.escape(c) for c in station.upper())
-    return re.compile(
-        rf"[ \t]*(?:PAGE[ \t]+\d+[ \t]+)?\b{name}[ \t]+0*{int(serial)}[ \t]+\d{{2,3}}[ \t]+OF[ \t]+\d{{2,3}}\b[ \t]*"
-    )
+    pattern, number = _station_marker(station.upper()), int(serial)
+
+    def drop(line: str) -> str:
+        return pattern.sub(lambda m: " " if int(m.group(1)) == number else m.group(0), line)
+
+    return drop
 
 
 def clean_body(text: str, *, station: str = "", serial: str = "") -> str:
@@ -207,7 +220,7 @@ def clean_body(text: str, *, station: str = "", serial: str = "") -> str:
         lines = _drop_stray_sipdis(lines)
     inline = _inline_marker(station, serial)
     if inline is not None and " OF " in text:
-        lines = [inline.sub(" ", line).rstrip() if " OF " in line else line for line in lines]
+        lines = [inline(line).rstrip() if " OF " in line else line for line in lines]
     while lines and not lines[0].strip():
         lines.pop(0)
     while lines and not lines[-1].strip():
