@@ -161,17 +161,20 @@ def unit_key(source: str, data: bytes) -> str:
     return h.hexdigest()
 
 
+_DAMAGE = (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError, IndexError)
+
 # -- the cache of parsed units ----------------------------------------------------------------
 
 
 class Cache:
-    """Parsed units, pickled by content key, in one SQLite file (``units.sqlite``).
+    """Parsed units by content key, one pickled cable a row, in one SQLite file.
 
     One file rather than a file per unit: creating a file costs more than parsing a
     cable on some disks (half a millisecond each here), and the release is 251,287
-    files. Each process opens its own connection on first use (the build's workers
-    are forked). It is a cache: synchronous writes are off, a damaged file is
-    deleted and the build parses again.
+    files. A cable a row: a search batch or an edit needs a few cables of a 400-cable
+    CSV unit, not all of them. Each process opens its own connection on first use
+    (the build's workers are forked). It is a cache: synchronous writes are off, a
+    damaged file is deleted and the build parses again.
     """
 
     __slots__ = ("root", "_db", "_pid")
@@ -186,7 +189,7 @@ class Cache:
 
     @property
     def file(self) -> Path:
-        return self.root / "units.sqlite"
+        return self.root / "parsed.sqlite"
 
     def _connect(self) -> sqlite3.Connection:
         if self._db is not None and self._pid == os.getpid():
@@ -197,7 +200,10 @@ class Cache:
                 db = sqlite3.connect(self.file, timeout=120, isolation_level=None, check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=OFF")
-                db.execute("CREATE TABLE IF NOT EXISTS units (key TEXT PRIMARY KEY, data BLOB NOT NULL)")
+                db.execute("CREATE TABLE IF NOT EXISTS units (key TEXT PRIMARY KEY, count INTEGER NOT NULL,"
+                           " diagnostics BLOB NOT NULL)")
+                db.execute("CREATE TABLE IF NOT EXISTS cables (unit TEXT NOT NULL, idx INTEGER NOT NULL,"
+                           " data BLOB NOT NULL, PRIMARY KEY (unit, idx))")
                 break
             except sqlite3.OperationalError:
                 raise
@@ -210,29 +216,53 @@ class Cache:
         return db
 
     def load(self, key: str) -> tuple[list[Cable], list[Diagnostic]] | None:
+        """Every cable of a unit and its diagnostics; None when not cached (or damaged)."""
         try:
-            row = self._connect().execute("SELECT data FROM units WHERE key = ?", (key,)).fetchone()
+            db = self._connect()
+            row = db.execute("SELECT count, diagnostics FROM units WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            cables = [pickle.loads(data) for (data,) in
+                      db.execute("SELECT data FROM cables WHERE unit = ? ORDER BY idx", (key,))]
+            return (cables, pickle.loads(row[1])) if len(cables) == row[0] else None
+        except _DAMAGE:
+            return None
+
+    def load_one(self, key: str, index: int) -> Cable | None:
+        """Cable ``index`` of a unit."""
+        try:
+            row = self._connect().execute("SELECT data FROM cables WHERE unit = ? AND idx = ?",
+                                          (key, index)).fetchone()
             return pickle.loads(row[0]) if row else None
-        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+        except _DAMAGE:
             return None
 
     def store(self, key: str, cables: list[Cable], diagnostics: list[Diagnostic]) -> None:
-        data = pickle.dumps((cables, diagnostics), protocol=pickle.HIGHEST_PROTOCOL)
+        rows = [(key, i, pickle.dumps(c, protocol=pickle.HIGHEST_PROTOCOL)) for i, c in enumerate(cables)]
+        diags = pickle.dumps(diagnostics, protocol=pickle.HIGHEST_PROTOCOL)
         with contextlib.suppress(sqlite3.Error):  # a cache that cannot be written costs a re-parse
-            self._connect().execute("INSERT OR REPLACE INTO units VALUES (?, ?)", (key, data))
+            db = self._connect()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("DELETE FROM cables WHERE unit = ?", (key,))
+                db.executemany("INSERT INTO cables VALUES (?, ?, ?)", rows)
+                db.execute("INSERT OR REPLACE INTO units VALUES (?, ?, ?)", (key, len(cables), diags))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
 
     def forget(self, keys: Iterable[str]) -> None:
         """Drop units no longer in the archive (an edited file's old parse)."""
-        keys = list(keys)
+        keys = [(k,) for k in keys]
         if not keys:
             return
-        try:
+        with contextlib.suppress(sqlite3.Error):
             db = self._connect()
-            db.execute("BEGIN")
-            db.executemany("DELETE FROM units WHERE key = ?", ((k,) for k in keys))
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("DELETE FROM units WHERE key = ?", keys)
+            db.executemany("DELETE FROM cables WHERE unit = ?", keys)
             db.execute("COMMIT")
-        except sqlite3.Error:
-            pass
 
     def open(self) -> None:
         """Create the database now (the main process, before the workers start), then close it."""

@@ -105,13 +105,12 @@ def _parse_csv_range(rel: str, data: bytes) -> tuple[list[Cable], list[Diagnosti
 def _render_cables(task: tuple[str, list[site.CableJob]]) -> list[tuple[str, bool]]:
     unit, jobs = task
     cache: Cache = _worker["cache"]  # type: ignore[assignment]
-    loaded = cache.load(unit)
-    if loaded is None:
-        raise BuildError(f"parse cache entry {unit} vanished during the build")
-    cables = loaded[0]
     out = []
     for job in jobs:
-        cable = _bounded(cables[job.index])
+        cable = cache.load_one(unit, job.index)
+        if cable is None:
+            raise BuildError(f"parse cache entry {unit} vanished during the build")
+        cable = _bounded(cable)
         view = _cable_view(cable, job, _worker["config"])  # type: ignore[arg-type]
         html = _worker["renderer"].cable(_context(job.page), view)  # type: ignore[attr-defined]
         out.append((job.page, _put(job.page, html.encode("utf-8"))))
@@ -176,15 +175,12 @@ def search_task(task: tuple[list[tuple[int, str, int, str]], str, str]) -> bytes
     except OSError:
         pass
     cache: Cache = _worker["cache"]  # type: ignore[assignment]
-    units: dict[str, list[Cable]] = {}
-    docs = []
+    docs: list[tuple[int, Cable, str]] = []
     for doc, unit, position, href in batch:
-        if unit not in units:
-            loaded = cache.load(unit)
-            if loaded is None:
-                raise BuildError(f"parse cache entry {unit} vanished during the build")
-            units[unit] = loaded[0]
-        docs.append((doc, units[unit][position], href))
+        cable = cache.load_one(unit, position)
+        if cable is None:
+            raise BuildError(f"parse cache entry {unit} vanished during the build")
+        docs.append((doc, cable, href))
     data = partial(docs)
     write.write_file(path, data)
     return data

@@ -259,7 +259,7 @@ def test_parse_cache_is_one_database_and_survives_damage(tmp_path: Path) -> None
     first = tree(out)
 
     def keys() -> set[str]:
-        with sqlite3.connect(cache / "units.sqlite") as db:
+        with sqlite3.connect(cache / "parsed.sqlite") as db:
             return {k for (k,) in db.execute("SELECT key FROM units")}
 
     before = keys()
@@ -271,7 +271,7 @@ def test_parse_cache_is_one_database_and_survives_damage(tmp_path: Path) -> None
     assert len(after) == len(before) and len(after - before) == 1  # the old parse is gone, the new one in
 
     (cache / "manifest.pickle").unlink()
-    for p in cache.glob("units.sqlite*"):
+    for p in cache.glob("parsed.sqlite*"):
         p.write_bytes(b"not a database" * 100)
     build(content, out, Config(), jobs=2)
     fresh = tmp_path / "fresh"
