@@ -1,0 +1,73 @@
+"""What the offline search index adds to a cold build: the same content built with the default
+theme and with a copy of it without ``search.html`` (a theme without that template makes no
+index), alternately, several times; medians of wall and CPU seconds (user + system of the
+build and its workers, from ``os.wait4``).
+
+    python -m benchmarks.search_cost --content benchmarks/work/10000/archive/text --runs 3
+
+Prints one Markdown table row per variant and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def cold_build(content: Path, theme: Path, work: Path, jobs: int) -> tuple[float, float]:
+    """(wall, cpu) seconds of one cold build into ``work/out``."""
+    out = work / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(work / ".out.cache", ignore_errors=True)
+    subprocess.run(["sync"], check=False)
+    cmd = [sys.executable, "-m", "generator", "build", "--content", str(content), "--output", str(out),
+           "--theme", str(theme), "--jobs", str(jobs), "--quiet"]
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"build failed: {' '.join(cmd)}")
+    # wait4 counts the process and the children it waited for (the pool's workers)
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--content", type=Path, required=True)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="cablesite-search-cost-") as tmp:
+        work = Path(tmp)
+        plain = work / "theme-without-search"
+        shutil.copytree(REPO / "themes" / "default", plain)
+        (plain / "templates" / "search.html").unlink()
+        themes = {"with search": REPO / "themes" / "default", "without search": plain}
+        times: dict[str, list[tuple[float, float]]] = {k: [] for k in themes}
+        for _ in range(args.runs):
+            for name, theme in themes.items():
+                times[name].append(cold_build(args.content.resolve(), theme, work, args.jobs))
+    print(f"# content {args.content}; {args.runs} runs each, alternating; --jobs {args.jobs}; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("| variant | wall s (median) | CPU s (median) |")
+    print("|---|---|---|")
+    med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in times.items()}
+    for name, (wall, cpu) in med.items():
+        print(f"| {name} | {wall:.2f} | {cpu:.2f} |")
+    (w1, c1), (w0, c0) = med["with search"], med["without search"]
+    print(f"\nThe index adds {100 * (w1 / w0 - 1):.0f}% wall time and {100 * (c1 / c0 - 1):.0f}% CPU time.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
