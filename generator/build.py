@@ -26,11 +26,10 @@ import pickle
 import re
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import feeds, paths, site, write
+from . import feeds, paths, searchplan, site, write
 from .archive import (
     PARSER_VERSION,
     SITE_VERSION,
@@ -43,7 +42,7 @@ from .config import Config, ConfigError, load_config
 from .model import ERROR, WARNING, Diagnostic
 from .parse.tags import GLOSSARY
 from .views import CableRow, EditorialView, Link, SiteInfo
-from .workers import BuildError, Pool, parse_unit, render_task, search_partial_path, search_task
+from .workers import BuildError, Pool, parse_unit, render_task, search_partial_path
 
 PATCH_LIMIT = 2000
 """Above this many changed files the build makes a fresh tree instead of patching."""
@@ -168,7 +167,7 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         search_batches: list = []
         patch_batches: list[int] = []
         if site_info.search:
-            search_batches, new.search_batches, new.search_docs = _search_plan(kept, rows)
+            search_batches, new.search_batches, new.search_docs = searchplan.plan(kept, rows)
             new.search_key = hashlib.sha1("".join(new.search_batches).encode()).hexdigest()
             patch_batches = [i for i, (a, b) in enumerate(zip(old.search_batches, new.search_batches, strict=False))
                              if a != b]
@@ -194,7 +193,8 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
             changed = _render_all(pool, jobs_by_unit, render_pages, mode, progress)
             for rel, data in files.items():
                 changed.append((rel, write.put(output, mode, rel, data)))
-            patched = _search_patch(pool, output, cache_root, old, new, search_batches, patch_batches) \
+            patched = searchplan.patch(pool, output, cache_root, old.search_batches, new.search_batches,
+                                         search_batches, patch_batches) \
                 if search_batches and patch_batches else None
             if patched is not None:
                 files_, removed = patched
@@ -204,7 +204,7 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
                     changed.append((rel, write.put(output, mode, rel, data)))
                 stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
             elif search_batches:
-                for rel, data in _search_files(pool, search_batches, new.search_batches, cache_root, progress):
+                for rel, data in searchplan.full(pool, search_batches, new.search_batches, cache_root, progress):
                     keys[rel] = hashlib.sha1(data).digest()
                     changed.append((rel, write.put(output, mode, rel, data)))
                 stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
@@ -377,56 +377,6 @@ def _render_all(pool: Pool, jobs_by_unit: dict[str, list[site.CableJob]],
     for res in pool.imap(render_task, tasks, progress, "rendering"):
         out.extend(res)
     return out
-
-
-SEARCH_BATCH = 1000
-"""Documents per partial search index: an edit re-indexes one batch; the merge cost grows with
-the number of batches."""
-
-
-def _search_plan(kept: dict[str, Entry], rows: dict[str, CableRow]
-                 ) -> tuple[list[list[tuple[int, str, int, str]]], list[str], str]:
-    """Search documents in batches of consecutive doc numbers (ids in order):
-    (doc, unit, index in the unit, href); each batch's cache key (its cables' content hashes,
-    doc numbers and hrefs); and a hash of the doc numbering."""
-    ids = sorted(kept)
-    docs = [(doc, kept[i].unit, kept[i].index, rows[i].href) for doc, i in enumerate(ids)]
-    batches, keys = [], []
-    for start in range(0, len(docs), SEARCH_BATCH):
-        batches.append(docs[start : start + SEARCH_BATCH])
-        h = hashlib.sha1(SITE_VERSION.encode())
-        for doc, i in enumerate(ids[start : start + SEARCH_BATCH], start):
-            h.update(f"{doc}\0{rows[i].href}\0".encode() + kept[i].digest)
-        keys.append(h.hexdigest())
-    numbering = hashlib.sha1("\0".join(rows[i].href for i in ids).encode()).hexdigest()
-    return batches, keys, numbering
-
-
-def _search_files(pool: Pool, batches: list[list[tuple[int, str, int, str]]], keys: list[str], cache_root: Path,
-                  progress: bool) -> Iterator[tuple[str, bytes]]:
-    """Partial indexes made by the workers (cached per batch), merged here into the index files."""
-    from .search.index import SearchIndexer
-
-    indexer = SearchIndexer()
-    tasks = [(batch, key, str(cache_root)) for batch, key in zip(batches, keys, strict=True)]
-    for part in pool.imap(search_task, tasks, progress, "indexing"):
-        indexer.merge(part)
-    yield from indexer.files()
-
-
-def _search_patch(pool: Pool, output: Path, cache_root: Path, old: Manifest, new: Manifest,
-                  batches: list[list[tuple[int, str, int, str]]], changed: list[int]
-                  ) -> tuple[dict[str, bytes], list[str]] | None:
-    """The index files a few changed batches alter (``search/update.py``), or None: remake it all."""
-    from .search import update
-
-    try:
-        olds = [search_partial_path(cache_root, old.search_batches[i]).read_bytes() for i in changed]
-    except OSError:
-        return None
-    tasks = [(batches[i], new.search_batches[i], str(cache_root)) for i in changed]
-    news = list(pool.imap(search_task, tasks, False, "indexing"))
-    return update.patch(output, zip(olds, news, strict=True))
 
 
 def _load_manifest(cache_root: Path) -> Manifest:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import need_corpus
 
-from generator import build as build_module
+from generator import searchplan
 from generator.build import build
 from generator.config import Config
 from generator.search import index
@@ -21,17 +21,17 @@ def tree(root: Path) -> dict[str, bytes]:
 @pytest.fixture
 def small_index(monkeypatch: pytest.MonkeyPatch):
     """Batches of 16 cables and shards of 2 kB: a 120-cable site has 8 batches and split shards."""
-    monkeypatch.setattr(build_module, "SEARCH_BATCH", 16)
+    monkeypatch.setattr(searchplan, "SEARCH_BATCH", 16)
     monkeypatch.setattr(index, "SHARD_BYTES", 2000)
     calls: list[int] = []
-    full = build_module._search_files
+    full = searchplan.full
 
     def spy(pool, batches, keys, cache_root, progress):
         if Path(cache_root).name == ".out.cache":  # the site under test, not the clean builds
             calls.append(1)
         yield from full(pool, batches, keys, cache_root, progress)
 
-    monkeypatch.setattr(build_module, "_search_files", spy)
+    monkeypatch.setattr(searchplan, "full", spy)
     return calls
 
 

@@ -12,17 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import serve
-from generator.serve import (
-    Server,
-    SiteState,
-    bind,
-    inject_reload,
-    is_relevant,
-    rebuild_jobs,
-    resolve_request,
-    settle,
-)
+from generator import devserver, serve
+from generator.devserver import Server, SiteState, bind, inject_reload, resolve_request
+from generator.serve import is_relevant, rebuild_jobs, settle
 
 # -- pure helpers ----------------------------------------------------------------------------
 
@@ -176,7 +168,7 @@ def test_build_number_counts_only_builds_that_changed_files() -> None:
     assert state.finish(changed=False).build == 1
     failed = state.finish(changed=True, error="template error in cable.html")
     assert (failed.build, failed.error) == (1, "template error in cable.html")
-    assert state.finish(changed=True) == serve.Status(2, "", False, 4)
+    assert state.finish(changed=True) == devserver.Status(2, "", False, 4)
 
 
 # -- the HTTP handler in-process ----------------------------------------------------------------
@@ -295,11 +287,11 @@ def test_bind_takes_the_next_free_port(site: Path) -> None:
     try:
         try:
             second = bind("127.0.0.1", port, site, state)
-        except serve.ServeError:
+        except devserver.ServeError:
             pytest.skip("the next ports happen to be taken")
         assert second.server_address[1] > port
         second.server_close()
-        with pytest.raises(serve.ServeError, match="in use"):
+        with pytest.raises(devserver.ServeError, match="in use"):
             bind("127.0.0.1", port, site, state, tries=1)
     finally:
         first.server_close()
