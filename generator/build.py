@@ -70,6 +70,8 @@ class Manifest:
     """Cache key of each batch's partial index, in doc order."""
     search_docs: str = ""
     """Hash of the doc numbering (every cable's href in doc order): kept, the index can be patched."""
+    editorial: str = ""
+    """Hash of the editorial pages' paths and texts."""
 
 
 @dataclass(slots=True)
@@ -124,7 +126,8 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
     with Pool(jobs, (config, site_info, output, cache_root)) as pool:
         old = _load_manifest(cache_root)  # after the workers start: they need none of it
         # 1. load
-        new = Manifest(fingerprint, PARSER_VERSION)
+        new = Manifest(fingerprint, PARSER_VERSION, editorial=hashlib.sha1(
+            repr([(p.path, e.title, e.text) for p, e in editorial_pages]).encode()).hexdigest())
         if old.code != PARSER_VERSION:
             if old.code:  # parsed by other code: none of the cache can be used (no worker has it open yet)
                 pool.cache.clear()
@@ -134,9 +137,17 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         # 2. index
         kept, dup = choose(entries)
         diagnostics.extend(dup)
-        archive = index(kept)
         result.cables = len(kept)
         result.diagnostics = diagnostics
+        if (old.fingerprint == fingerprint and old.search_key and old.editorial == new.editorial
+                and new.files == old.files and output.is_dir() and (cache_root / "manifest.pickle").is_file()):
+            # No input of any page changed (cables, settings, theme, code, editorial pages): done.
+            diagnostics.extend(editorial)
+            write.recover(output)  # what an interrupted build may have left beside output/
+            result.unchanged = len(old.pages)
+            result.seconds = time.monotonic() - start
+            return result
+        archive = index(kept)
         result.phases["index"] = time.monotonic() - start - sum(result.phases.values())
         # 3. plan
         rows = {i: site.row(e) for i, e in kept.items()}

@@ -277,3 +277,19 @@ def test_parse_cache_is_one_database_and_survives_damage(tmp_path: Path) -> None
     fresh = tmp_path / "fresh"
     build(content, fresh, Config(), jobs=1)
     assert tree(out) == tree(fresh) != first
+
+
+def test_a_build_with_nothing_changed_reports_the_same_and_still_sees_page_edits(tmp_path: Path) -> None:
+    content, out = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(GOLDEN / "content", content)
+    first = build(content, out, Config(), jobs=1)
+    again = build(content, out, Config(), jobs=1)
+    assert (again.written, again.deleted, again.cables) == (0, 0, first.cables)
+    assert again.unchanged == first.written
+    assert [str(d) for d in again.diagnostics] == [str(d) for d in first.diagnostics]
+    page = next((content / "pages").glob("*.md"))
+    page.write_text(page.read_text(encoding="utf-8") + "\nA SENTENCE ADDED LATER.\n", encoding="utf-8")
+    edited = build(content, out, Config(), jobs=1)
+    assert edited.written >= 1
+    assert "A SENTENCE ADDED LATER." in (out / "pages" / f"{page.stem}.html").read_text(encoding="utf-8")
+    assert tree(out) == (build(content, tmp_path / "clean", Config(), jobs=1) and tree(tmp_path / "clean"))
