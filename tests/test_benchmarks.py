@@ -194,3 +194,24 @@ def test_harness_runs_the_real_build(tmp_path: Path, capsys: pytest.CaptureFixtu
         if r[3].strip() == "cold":
             assert int(r[9].replace(",", "")) >= N  # a page per cable at least
             assert int(r[11].replace(",", "")) <= 54000
+
+
+def test_filecost_prints_ms_per_operation(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from benchmarks import filecost
+
+    assert filecost.main(["--folder", str(tmp_path / "f"), "--n", "20"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "create a new file", "rewrite an existing file", "hard-link a file", "stat a file"]
+    assert all(float(line.split()[-2]) > 0 for line in lines)
+    assert not (tmp_path / "f").exists()
+
+
+def test_search_cost_compares_builds_with_and_without_the_index(capsys: pytest.CaptureFixture) -> None:
+    from benchmarks import search_cost
+
+    assert search_cost.main(["--content", str(REPO / "tests" / "golden" / "content"), "--runs", "1",
+                             "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| with search |" in out and "| without search |" in out
+    assert "The index adds" in out
