@@ -60,7 +60,8 @@ class Entry:
     edited row of a 400-cable CSV unit changes one digest, not 400)."""
 
     @classmethod
-    def from_cable(cls, cable: Cable, unit: str, index: int, source: str) -> Entry:
+    def from_cable(cls, cable: Cable, unit: str, index: int, source: str, pickled: bytes) -> Entry:
+        """The entry of ``cable``, ``pickled`` being its pickle (as cached): the digest hashes it."""
         return cls(
             id=cable.id,
             created=cable.created,
@@ -76,7 +77,7 @@ class Entry:
             editable=source.endswith(".md"),
             partial=cable.partial,
             size=len(cable.body),
-            digest=hashlib.sha1(pickle.dumps(cable, protocol=pickle.HIGHEST_PROTOCOL)).digest()[:12],
+            digest=hashlib.sha1(pickled).digest()[:12],
         )
 
 
@@ -216,15 +217,14 @@ class Cache:
         self._db, self._pid = db, os.getpid()
         return db
 
-    def load(self, key: str) -> tuple[list[Cable], list[Diagnostic]] | None:
-        """Every cable of a unit and its diagnostics; None when not cached (or damaged)."""
+    def load(self, key: str) -> tuple[list[bytes], list[Diagnostic]] | None:
+        """Every cable of a unit (pickled) and its diagnostics; None when not cached (or damaged)."""
         try:
             db = self._connect()
             row = db.execute("SELECT count, diagnostics FROM units WHERE key = ?", (key,)).fetchone()
             if row is None:
                 return None
-            cables = [pickle.loads(data) for (data,) in
-                      db.execute("SELECT data FROM cables WHERE unit = ? ORDER BY idx", (key,))]
+            cables = [data for (data,) in db.execute("SELECT data FROM cables WHERE unit = ? ORDER BY idx", (key,))]
             return (cables, pickle.loads(row[1])) if len(cables) == row[0] else None
         except _DAMAGE:
             return None
@@ -238,8 +238,9 @@ class Cache:
         except _DAMAGE:
             return None
 
-    def store(self, key: str, cables: list[Cable], diagnostics: list[Diagnostic]) -> None:
-        rows = [(key, i, pickle.dumps(c, protocol=pickle.HIGHEST_PROTOCOL)) for i, c in enumerate(cables)]
+    def store(self, key: str, pickled: list[bytes], diagnostics: list[Diagnostic]) -> None:
+        """Cache a unit: its cables, each pickled, and its diagnostics."""
+        rows = [(key, i, data) for i, data in enumerate(pickled)]
         diags = pickle.dumps(diagnostics, protocol=pickle.HIGHEST_PROTOCOL)
         with contextlib.suppress(sqlite3.Error):  # a cache that cannot be written costs a re-parse
             db = self._connect()
@@ -247,7 +248,7 @@ class Cache:
             try:
                 db.execute("DELETE FROM cables WHERE unit = ?", (key,))
                 db.executemany("INSERT INTO cables VALUES (?, ?, ?)", rows)
-                db.execute("INSERT OR REPLACE INTO units VALUES (?, ?, ?)", (key, len(cables), diags))
+                db.execute("INSERT OR REPLACE INTO units VALUES (?, ?, ?)", (key, len(pickled), diags))
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")

@@ -207,17 +207,14 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
             patched = searchplan.patch(pool, output, cache_root, old.search_batches, new.search_batches,
                                          search_batches, patch_batches) \
                 if search_batches and patch_batches else None
-            if patched is not None:
-                files_, removed = patched
-                keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/") and p not in removed)
-                for rel, data in files_.items():
-                    keys[rel] = hashlib.sha1(data).digest()
-                    changed.append((rel, write.put(output, mode, rel, data)))
-                stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
-            elif search_batches:
-                for rel, data in searchplan.full(pool, search_batches, new.search_batches, cache_root, progress):
-                    keys[rel] = hashlib.sha1(data).digest()
-                    changed.append((rel, write.put(output, mode, rel, data)))
+            if patched is not None:  # the index's other files stay as they are
+                keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/") and p not in patched[1])
+            index_files = patched[0].items() if patched is not None else \
+                searchplan.full(pool, search_batches, new.search_batches, cache_root, progress) if search_batches else ()
+            for rel, data in index_files:
+                keys[rel] = hashlib.sha1(data).digest()
+                changed.append((rel, write.put(output, mode, rel, data)))
+            if search_batches:
                 stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
             written = [rel for rel, did in changed if did]
             result.written = len(written)

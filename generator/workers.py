@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import multiprocessing
+import pickle
 import re
 import sys
 from collections.abc import Iterable
@@ -56,10 +57,12 @@ def parse_unit(task: tuple[str, str, int, int]) -> UnitResult:
     cached = cache.load(key)
     if cached is None:
         cables, diagnostics = _parse_csv_range(rel, data) if end >= 0 else parse.read(rel, data)
-        cache.store(key, cables, diagnostics)
+        pickled = [pickle.dumps(c, protocol=pickle.HIGHEST_PROTOCOL) for c in cables]
+        cache.store(key, pickled, diagnostics)
     else:
-        cables, diagnostics = cached
-    entries = [Entry.from_cable(c, key, i, rel) for i, c in enumerate(cables)]
+        pickled, diagnostics = cached
+        cables = [pickle.loads(p) for p in pickled]
+    entries = [Entry.from_cable(c, key, i, rel, p) for i, (c, p) in enumerate(zip(cables, pickled, strict=True))]
     diagnostics = diagnostics + [
         Diagnostic(rel, c.source_line, WARNING,
                    f"cable {c.id} holds {len(c.body) / 1e6:.1f} million characters of text; "
