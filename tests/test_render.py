@@ -387,6 +387,15 @@ def test_home_page(renderer: Renderer) -> None:
     links = p.links()
     assert links["cable/2007/06/07USNATO263.html"] == "NRC MISSILE DEFENSE"
     assert 'href="pages/how-to-read-a-cable.html">How to read a cable</a>' in p.html
+    assert "from 186 embassies, consulates and missions, under 900 tags." in " ".join(p.text.split())
+
+
+def test_home_page_of_one_cable_speaks_in_the_singular(renderer: Renderer) -> None:
+    view = HomeView(total=1, first="2007-10-24", last="2007-10-24", most_referenced=(),
+                    newest=(row("07USNATO577", "NRC"),), tag_count=1, origin_count=1, per_year=(("2007", 1),),
+                    classifications=(), pages=PAGES)
+    text = " ".join(Page(renderer.home(ctx("index.html"), view)).text.split())
+    assert "1 US diplomatic cable, sent from 2007-10-24 to 2007-10-24, from one post, under 1 tag." in text
 
 
 def test_editorial_and_404(renderer: Renderer) -> None:

@@ -55,10 +55,11 @@ _STOP_LINE = re.compile(
     re.IGNORECASE,
 )
 _PAGE_MARKER = re.compile(r"^\s*PAGE\s+\d{1,3}\s+\S", re.IGNORECASE)
-# ``NEW DELHI 00001051 001.2 OF 005``: the section marker of later cables, left in wrapped text.
+# ``NEW DELHI 00001051 001.2 OF 005``: the section marker of later cables, left in wrapped text
+# (also with runs of spaces: ``TRIPOLI 00000592  001.2 OF 003`` in 08TRIPOLI592).
 _SECTION_MARKER = re.compile(
     r"\s*\b(?:(?:NEW|THE|PORT|SAN|SANTO|BUENOS|TEL|ABU|SAO|KUALA|ADDIS|HONG|DAR ES|RIO DE|LA|EL"
-    r"|GUATEMALA|PANAMA|MEXICO|KUWAIT|PORT OF|SRI|CIUDAD|ST) )?[A-Z]+ 0{2,}\d+ \d{3}(?:\.\d)? OF \d{3}\b"
+    r"|GUATEMALA|PANAMA|MEXICO|KUWAIT|PORT OF|SRI|CIUDAD|ST) )?[A-Z]+[ \t]+0{2,}\d+[ \t]+\d{3}(?:\.\d)?[ \t]+OF[ \t]+\d{3}\b"
 )
 _MARKING = re.compile(
     r"^\(?\s*(?:U|C|S|SBU|TS|FOUO|CUI)(?:\s*/{1,2}\s*[A-Z]{1,8}(?:[ ,]+[A-Z]{2,3})*)*\s*\)\s*[:.-]?\s*",
