@@ -72,6 +72,8 @@ class Manifest:
     """Hash of the doc numbering (every cable's href in doc order): kept, the index can be patched."""
     editorial: str = ""
     """Hash of the editorial pages' paths and texts."""
+    listings: dict[str, bytes] = field(default_factory=dict)
+    """Listing base path -> :meth:`site.Listing.signature`: an unchanged listing's pages are not planned."""
 
 
 @dataclass(slots=True)
@@ -153,14 +155,27 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         rows = {i: site.row(e) for i, e in kept.items()}
         digests = site.row_digests(rows)
         diagnostics.extend(editorial)
-        pages = [*site.plan_indexes(archive, rows, GLOSSARY, config, site_info),
-                 *_editorial_pages(editorial_pages, rows)]
-        files = _static_files(renderer, config, rows, pages)
         jobs_by_unit: dict[str, list[site.CableJob]] = {}
         render_pages: list[site.Page] = []
         keys: dict[str, bytes] = {}
         reuse_ok = old.fingerprint == fingerprint and output.is_dir()
         fp = fingerprint.encode()
+        pages: list[site.Page] = []
+        page_paths: list[str] = []
+        for item in [*site.plan_indexes(archive, rows, GLOSSARY, config, site_info),
+                     *_editorial_pages(editorial_pages, rows)]:
+            if isinstance(item, site.Listing):
+                signature = new.listings[item.base] = item.signature(fp, digests)
+                item_paths = item.paths(config.per_page)
+                page_paths += item_paths
+                if reuse_ok and old.listings.get(item.base) == signature and all(p in old.pages for p in item_paths):
+                    keys.update((p, old.pages[p]) for p in item_paths)  # nothing it shows changed
+                else:
+                    pages.extend(item.pages(archive, rows, config))
+            else:
+                pages.append(item)
+                page_paths.append(item.path)
+        files = _static_files(renderer, config, rows, page_paths)
         for job in site.cable_jobs(archive, rows, GLOSSARY, config.cable_json):
             key = site.job_key(fp, job, digests)
             keys[job.page] = key
@@ -240,7 +255,7 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
     result.phases["render"] = time.monotonic() - start - sum(result.phases.values())
     new.pages = keys
     if (new.fingerprint, new.code, new.search_key) == (old.fingerprint, old.code, old.search_key) \
-            and new.files == old.files and new.pages == old.pages \
+            and new.files == old.files and new.pages == old.pages and new.listings == old.listings \
             and (cache_root / "manifest.pickle").is_file():
         result.seconds = time.monotonic() - start
         return result  # nothing changed: the record on disk is already this build's
@@ -367,11 +382,11 @@ def _editorial_pages(pages: list[tuple[site.Page, _Editorial]], rows: dict[str, 
 
 
 def _static_files(renderer, config: Config, rows: dict[str, CableRow],
-                  pages: list[site.Page]) -> dict[str, bytes]:
+                  page_paths: list[str]) -> dict[str, bytes]:
     """The theme's assets, sitemaps and robots.txt: cheap to make, compared by their bytes."""
     files = dict(renderer.static_files())
     listed = sorted([r.href for r in rows.values()]
-                    + [p.path for p in pages if p.path.endswith(".html") and p.path != "404.html"])
+                    + [p for p in page_paths if p.endswith(".html") and p != "404.html"])
     files.update(feeds.sitemaps(config.base_url, listed))
     files["robots.txt"] = feeds.robots(config.base_url)
     return files

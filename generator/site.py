@@ -186,40 +186,50 @@ def cable_jobs(archive: Archive, rows: dict[str, CableRow], glossary: dict[str, 
         )
 
 
-def listing(
-    kind: str,
-    base: str,
-    title: str,
-    ids: list[str],
-    archive: Archive,
-    rows: dict[str, CableRow],
-    config: Config,
-    *,
-    tag: TagInfo | None = None,
-    feed: str = "",
-    up: Link | None = None,
-    children: tuple[Link, ...] = (),
-) -> Iterator[Page]:
-    """The pages of one paged listing (``base.html``, ``base/2.html``...)."""
-    size = config.per_page
-    pages = max(1, -(-len(ids) // size))
-    hrefs = tuple(paths.paged(base, n) for n in range(1, pages + 1))
-    years = per_year(ids, archive.year_of)
-    for n in range(1, pages + 1):
-        chunk = ids[(n - 1) * size : n * size]
-        view = ListingView(
-            kind=kind,
-            title=title,
-            tag=tag,
-            total=len(ids),
-            per_year=years,
-            rows=tuple(rows[i] for i in chunk),
-            pager=Pager(n, pages, hrefs),
-            feed_href=feed,
-            up=up,
-            children=children if n == 1 else (),
-        )
-        yield Page(hrefs[n - 1], "listing", view)
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One paged listing (``base.html``, ``base/2.html``...) before its pages are made: a build
+    whose listing has the :meth:`signature` of the last build keeps its pages as they are."""
+
+    kind: str
+    base: str
+    title: str
+    ids: list[str]
+    """The listed cables, newest first."""
+    tag: TagInfo | None = None
+    feed: str = ""
+    up: Link | None = None
+    children: tuple[Link, ...] = ()
+
+    def paths(self, per_page: int) -> list[str]:
+        return [paths.paged(self.base, n) for n in range(1, max(1, -(-len(self.ids) // per_page)) + 1)]
+
+    def signature(self, fingerprint: bytes, digests: dict[str, bytes]) -> bytes:
+        """A hash of everything the listing's pages show (the settings through ``fingerprint``)."""
+        h = hashlib.sha1(fingerprint)
+        h.update(repr((self.kind, self.base, self.title, self.tag, self.feed, self.up, self.children)).encode())
+        h.update(b"".join(map(digests.__getitem__, self.ids)))
+        return h.digest()
+
+    def pages(self, archive: Archive, rows: dict[str, CableRow], config: Config) -> Iterator[Page]:
+        size = config.per_page
+        hrefs = tuple(self.paths(size))
+        years = per_year(self.ids, archive.year_of)
+        for n in range(1, len(hrefs) + 1):
+            chunk = self.ids[(n - 1) * size : n * size]
+            view = ListingView(
+                kind=self.kind,
+                title=self.title,
+                tag=self.tag,
+                total=len(self.ids),
+                per_year=years,
+                rows=tuple(rows[i] for i in chunk),
+                pager=Pager(n, len(hrefs), hrefs),
+                feed_href=self.feed,
+                up=self.up,
+                children=self.children if n == 1 else (),
+            )
+            yield Page(hrefs[n - 1], "listing", view)
 
 
 def plan_indexes(
@@ -228,15 +238,15 @@ def plan_indexes(
     glossary: dict[str, tuple[str, str]],
     config: Config,
     site_info: SiteInfo,
-) -> Iterator[Page]:
-    """Every page except the cable pages and the editorial pages."""
+) -> Iterator[Page | Listing]:
+    """Every page except the cable pages and the editorial pages; listings as :class:`Listing`."""
     editorial = site_info.pages
     entries = archive.entries
     tags_up = Link("All tags", "tags.html", len(archive.by_tag))
     for code in sorted(archive.by_tag):
         info = tag_info(code, glossary)
-        yield from listing("tag", paths.tag_base(code), code, archive.by_tag[code], archive, rows, config,
-                           tag=info, feed=paths.tag_feed(code), up=tags_up)
+        yield Listing("tag", paths.tag_base(code), code, archive.by_tag[code],
+                      tag=info, feed=paths.tag_feed(code), up=tags_up)
     groups: dict[str, list[tuple[TagInfo, int]]] = {k: [] for k in KIND_LABELS}
     for code in sorted(archive.by_tag):
         info = tag_info(code, glossary)
@@ -247,8 +257,7 @@ def plan_indexes(
 
     origins_up = Link("All origins", "origins.html", len(archive.by_origin))
     for origin in sorted(archive.by_origin):
-        yield from listing("origin", paths.origin_base(origin), origin, archive.by_origin[origin],
-                           archive, rows, config, up=origins_up)
+        yield Listing("origin", paths.origin_base(origin), origin, archive.by_origin[origin], up=origins_up)
     yield Page("origins.html", "links_index", LinksIndexView(
         "Origins", "The embassies, consulates, missions and offices that sent the cables.",
         tuple(Link(o, paths.paged(paths.origin_base(o), 1), len(archive.by_origin[o]))
@@ -256,8 +265,8 @@ def plan_indexes(
 
     classes_up = Link("All classifications", "classifications.html", len(archive.by_classification))
     for level in sorted(archive.by_classification):
-        yield from listing("classification", paths.classification_base(level), level,
-                           archive.by_classification[level], archive, rows, config, up=classes_up)
+        yield Listing("classification", paths.classification_base(level), level,
+                      archive.by_classification[level], up=classes_up)
     yield Page("classifications.html", "links_index", LinksIndexView(
         "Classifications", "Cables by the classification level they were sent at.",
         classification_links(archive)))
@@ -270,12 +279,10 @@ def plan_indexes(
             for m in sorted(archive.by_month) if m[:4] == year)
         year_link = Link(year, paths.paged(paths.year_base(year), 1), len(archive.by_year[year]))
         year_entries.append(YearEntry(year_link, months))
-        yield from listing("year", paths.year_base(year), year, archive.by_year[year], archive, rows,
-                           config, up=dates_up, children=months)
+        yield Listing("year", paths.year_base(year), year, archive.by_year[year], up=dates_up, children=months)
         for month in months:
             key = month.href[len("date/"):-len(".html")]
-            yield from listing("month", paths.month_base(key), month.label, archive.by_month[key],
-                               archive, rows, config, up=year_link)
+            yield Listing("month", paths.month_base(key), month.label, archive.by_month[key], up=year_link)
     yield Page("dates.html", "dates_index", DatesIndexView(tuple(year_entries)))
 
     ranked = sorted(archive.cited_by.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:20]

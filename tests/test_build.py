@@ -293,3 +293,30 @@ def test_a_build_with_nothing_changed_reports_the_same_and_still_sees_page_edits
     assert edited.written >= 1
     assert "A SENTENCE ADDED LATER." in (out / "pages" / f"{page.stem}.html").read_text(encoding="utf-8")
     assert tree(out) == (build(content, tmp_path / "clean", Config(), jobs=1) and tree(tmp_path / "clean"))
+
+
+def test_an_edit_plans_only_the_listings_that_show_the_cable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import site
+
+    content = _copy_small_corpus(tmp_path)
+    out = tmp_path / "out"
+    made: list[str] = []
+    expand = site.Listing.pages
+
+    def spy(self, *args):
+        made.append(self.base)
+        return expand(self, *args)
+
+    monkeypatch.setattr(site.Listing, "pages", spy)
+    build(content, out, Config(), jobs=1)
+    every = set(made)
+    made.clear()
+    edited = sorted(content.iterdir())[3]
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace("SUBJECT:", "SUBJECT: EDITED FOR THE TEST", 1), encoding="utf-8")
+    build(content, out, Config(), jobs=1)
+    # the cable's tags, origin, classification, year and month: a handful of the site's listings
+    assert 3 <= len(made) <= 20 < len(every), (len(made), len(every))
+    clean = tmp_path / "clean"
+    build(content, clean, Config(), jobs=1)
+    assert tree(out) == tree(clean)
