@@ -18,6 +18,7 @@ import re
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 _MAX = 80
+_YEAR_MONTH = re.compile(r"\d{4}-\d{2}")
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -42,7 +43,7 @@ def slug(label: str) -> str:
 
 def cable_dir(created: str) -> str:
     """``cable/YYYY/MM`` for a ``YYYY-MM-DD...`` date, ``cable/undated`` when there is none."""
-    if re.match(r"\d{4}-\d{2}", created):
+    if _YEAR_MONTH.match(created):
         return f"cable/{created[:4]}/{created[5:7]}"
     return "cable/undated"
 
