@@ -219,13 +219,13 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
             changed = _render_all(pool, jobs_by_unit, render_pages, mode, progress)
             for rel, data in files.items():
                 changed.append((rel, write.put(output, mode, rel, data)))
-            patched = searchplan.patch(pool, output, cache_root, old.search_batches, new.search_batches,
-                                         search_batches, patch_batches) \
+            patched = searchplan.patch(pool, output, old.search_batches, new.search_batches,
+                                       search_batches, patch_batches) \
                 if search_batches and patch_batches else None
             if patched is not None:  # the index's other files stay as they are
                 keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/") and p not in patched[1])
             index_files = patched[0].items() if patched is not None else \
-                searchplan.full(pool, search_batches, new.search_batches, cache_root, progress) if search_batches else ()
+                searchplan.full(pool, search_batches, new.search_batches, progress) if search_batches else ()
             for rel, data in index_files:
                 keys[rel] = hashlib.sha1(data).digest()
                 changed.append((rel, write.put(output, mode, rel, data)))

@@ -41,28 +41,28 @@ def plan(kept: dict[str, Entry], rows: dict[str, CableRow]
     return batches, keys, numbering
 
 
-def full(pool: Pool, batches: list[list[tuple[int, str, int, str]]], keys: list[str], cache_root: Path,
+def full(pool: Pool, batches: list[list[tuple[int, str, int, str]]], keys: list[str],
          progress: bool) -> Iterator[tuple[str, bytes]]:
     """Partial indexes made by the workers (cached per batch), merged here into the index files."""
     from .search.index import SearchIndexer
 
     indexer = SearchIndexer()
-    tasks = [(batch, key, str(cache_root)) for batch, key in zip(batches, keys, strict=True)]
+    tasks = list(zip(batches, keys, strict=True))
     for part in pool.imap(search_task, tasks, progress, "indexing"):
         indexer.merge(part)
     yield from indexer.files()
 
 
-def patch(pool: Pool, output: Path, cache_root: Path, old_keys: list[str], new_keys: list[str],
+def patch(pool: Pool, output: Path, old_keys: list[str], new_keys: list[str],
           batches: list[list[tuple[int, str, int, str]]], changed: list[int]
-                  ) -> tuple[dict[str, bytes], list[str]] | None:
+          ) -> tuple[dict[str, bytes], list[str]] | None:
     """The index files a few changed batches alter (``search/update.py``), or None: remake it all."""
     from .search import update
 
     try:
-        olds = [search_partial_path(cache_root, old_keys[i]).read_bytes() for i in changed]
+        olds = [search_partial_path(pool.cache.root, old_keys[i]).read_bytes() for i in changed]
     except OSError:
         return None
-    tasks = [(batches[i], new_keys[i], str(cache_root)) for i in changed]
+    tasks = [(batches[i], new_keys[i]) for i in changed]
     news = list(pool.imap(search_task, tasks, False, "indexing"))
     return update.patch(output, zip(olds, news, strict=True))

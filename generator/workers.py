@@ -167,17 +167,17 @@ def search_partial_path(cache_root: Path, key: str) -> Path:
     return cache_root / "search" / key[:2] / f"{key}.bin"
 
 
-def search_task(task: tuple[list[tuple[int, str, int, str]], str, str]) -> bytes:
+def search_task(task: tuple[list[tuple[int, str, int, str]], str]) -> bytes:
     """The partial index of one batch of docs (cached under the batch's key)."""
     from .search.index import partial
 
-    batch, key, cache_root = task
-    path = search_partial_path(Path(cache_root), key)
+    batch, key = task
+    cache: Cache = _worker["cache"]  # type: ignore[assignment]
+    path = search_partial_path(cache.root, key)
     try:
         return path.read_bytes()
     except OSError:
         pass
-    cache: Cache = _worker["cache"]  # type: ignore[assignment]
     docs: list[tuple[int, Cable, str]] = []
     for doc, unit, position, href in batch:
         cable = cache.load_one(unit, position)

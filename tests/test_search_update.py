@@ -26,10 +26,10 @@ def small_index(monkeypatch: pytest.MonkeyPatch):
     calls: list[int] = []
     full = searchplan.full
 
-    def spy(pool, batches, keys, cache_root, progress):
-        if Path(cache_root).name == ".out.cache":  # the site under test, not the clean builds
+    def spy(pool, batches, keys, progress):
+        if pool.cache.root.name == ".out.cache":  # the site under test, not the clean builds
             calls.append(1)
-        yield from full(pool, batches, keys, cache_root, progress)
+        yield from full(pool, batches, keys, progress)
 
     monkeypatch.setattr(searchplan, "full", spy)
     return calls
