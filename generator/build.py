@@ -141,7 +141,8 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         diagnostics.extend(dup)
         result.cables = len(kept)
         result.diagnostics = diagnostics
-        if (old.fingerprint == fingerprint and old.search_key and old.editorial == new.editorial
+        if (old.fingerprint == fingerprint and (old.search_key or not site_info.search)
+                and old.editorial == new.editorial
                 and new.files == old.files and output.is_dir() and (cache_root / "manifest.pickle").is_file()):
             # No input of any page changed (cables, settings, theme, code, editorial pages): done.
             diagnostics.extend(editorial)

@@ -320,3 +320,15 @@ def test_an_edit_plans_only_the_listings_that_show_the_cable(tmp_path: Path, mon
     clean = tmp_path / "clean"
     build(content, clean, Config(), jobs=1)
     assert tree(out) == tree(clean)
+
+
+def test_a_site_without_search_also_stops_early_when_nothing_changed(tmp_path: Path) -> None:
+    theme = tmp_path / "theme"
+    shutil.copytree(REPO / "themes" / "default", theme)
+    (theme / "templates" / "search.html").unlink()
+    config = load_config(None, theme=theme)
+    first = build(GOLDEN / "content", tmp_path / "site", config, jobs=1)
+    again = build(GOLDEN / "content", tmp_path / "site", config, jobs=1)
+    assert not (tmp_path / "site" / "search").exists()
+    assert (again.written, again.unchanged) == (0, first.written)
+    assert "plan" not in again.phases  # stopped after loading
