@@ -4,12 +4,13 @@
 
 For each N: make (or reuse) the synthetic archive ``benchmarks/work/N/archive`` with
 ``benchmarks.synth`` (text files and ``cables.csv``), then for each source (the cable
-folder, the CSV) and each run: cold build (output and its cache removed), no-change
-rebuild, one-cable edit (a subject), one-cable add, one-cable delete. Each step: wall
-seconds (median over the runs), peak RSS of the whole process tree, files written, HTML
-pages, output bytes, most entries in one output folder, largest file. ``--hugo`` also
-converts the archive for the minimal Hugo site of ``benchmarks/hugo`` and times Hugo's
-build (cold, the only kind Hugo has outside its server). A table row it prints::
+folder, the CSV) and each run: cold build (output and its cache moved aside, deleted
+at the very end: see :func:`discard`), no-change rebuild, one-cable edit (a subject),
+one-cable add, one-cable delete. Each step: wall seconds (median over the runs), peak RSS
+of the whole process tree, files written, HTML pages, output bytes, most entries in one
+output folder, largest file. ``--hugo`` also converts the archive for the minimal Hugo
+site of ``benchmarks/hugo`` and times Hugo's build (cold, the only kind Hugo has outside
+its server). A table row it prints::
 
     | 10,000 | text | cold | 41.2 | 3 | 612 | 31,456 | 30,112 | 1,024.5 | 1,001 | 2.1 MB |
 """
@@ -97,6 +98,25 @@ def snapshot(work: Path) -> tuple[Path, str]:
     return code, described
 
 
+def discard(path: Path, work: Path) -> None:
+    """Move ``path`` into ``work/trash`` (emptied at the end by :func:`empty_trash`).
+
+    Deleting a 276,164-file output just before the next cold build makes that build
+    pay for the deletion: this disk's ext4 has no journal, and its inode allocator then
+    skips every inode deleted in the last minutes, one buffer lookup each
+    (``recently_deleted`` and ``find_inode_bit`` were a third of all CPU samples in
+    ``perf record -a`` during such a build). A user's first build follows no deletion.
+    """
+    if path.exists():
+        trash = work / "trash"
+        trash.mkdir(parents=True, exist_ok=True)
+        os.rename(path, trash / f"{time.time_ns()}")
+
+
+def empty_trash(work: Path) -> None:
+    shutil.rmtree(work / "trash", ignore_errors=True)
+
+
 def build_cmd(template: str, content: Path, output: Path, jobs: int) -> list[str]:
     return template.format(python=sys.executable, content=content, output=output, jobs=jobs).split()
 
@@ -135,7 +155,7 @@ def bench_source(n: int, source: str, archive: Path, work: Path, args: argparse.
         for run in range(args.runs):
             if run and time.perf_counter() - started > args.budget:
                 break
-            shutil.rmtree(place, ignore_errors=True)
+            discard(place, work)
             place.mkdir(parents=True)
             if not timed(cmd, out, rows["cold"], args.mem_limit, args.code):
                 break
@@ -157,7 +177,7 @@ def bench_source(n: int, source: str, archive: Path, work: Path, args: argparse.
     finally:
         edits.patch(edited, offset, target.original)
         if not args.keep:
-            shutil.rmtree(place, ignore_errors=True)
+            discard(place, work)
     return [rows[s] for s in STEPS]
 
 
@@ -177,7 +197,7 @@ def bench_hugo(n: int, archive: Path, work: Path, args: argparse.Namespace) -> l
         if run and sum(row.walls) > args.budget:
             break
         for name in ("public", "cache", "resources"):
-            shutil.rmtree(site / name, ignore_errors=True)
+            discard(site / name, work)
         since = time.time_ns()
         m = measure.run(hugo_site.hugo_command(site, public), env=env, mem_limit=args.mem_limit)
         row.peak = max(row.peak, m.peak_rss)
@@ -188,7 +208,7 @@ def bench_hugo(n: int, archive: Path, work: Path, args: argparse.Namespace) -> l
         row.walls.append(m.wall)
         row.stats = measure.output_stats(public, since)
     if not args.keep:
-        shutil.rmtree(public, ignore_errors=True)
+        discard(public, work)
     return [row]
 
 
@@ -258,13 +278,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"# build code: a copy of generator/ and themes/ at {described} in {args.code}", flush=True)
     print(f"# command: python -m benchmarks.run {' '.join(sys.argv[1:] if argv is None else argv)}", flush=True)
     rows: list[Row] = []
-    for n in args.sizes:
-        archive = ensure_archive(n, args.seed, args.work)
-        for source in args.sources:
-            rows += bench_source(n, source, archive, args.work, args)
-            print(table(rows[-len(STEPS):]), file=sys.stderr, flush=True)
-        if args.hugo and (not args.hugo_max or n <= args.hugo_max):
-            rows += bench_hugo(n, archive, args.work, args)
+    empty_trash(args.work)  # what an interrupted run left, before any timing
+    try:
+        for n in args.sizes:
+            archive = ensure_archive(n, args.seed, args.work)
+            for source in args.sources:
+                rows += bench_source(n, source, archive, args.work, args)
+                print(table(rows[-len(STEPS):]), file=sys.stderr, flush=True)
+            if args.hugo and (not args.hugo_max or n <= args.hugo_max):
+                rows += bench_hugo(n, archive, args.work, args)
+    finally:
+        empty_trash(args.work)
     print(f"# at the end: {load()}")
     print(table(rows))
     for line in ratios(rows):

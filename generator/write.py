@@ -86,8 +86,21 @@ def put(output: Path, mode: str, rel: str, data: bytes) -> bool:
         if mode == "fresh":
             link(current, target)
         return False
-    write_file(target, data)
+    _stage(target, data)
     return True
+
+
+def _stage(target: Path, data: bytes) -> None:
+    """Write a file of the staging tree in place: no temporary file and rename, since
+    nothing reads the staging tree before the build has finished writing it (a build
+    stopped before then leaves it to be discarded); folders made only when missing."""
+    try:
+        f = open(target, "wb")  # noqa: SIM115
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        f = open(target, "wb")  # noqa: SIM115
+    with f:
+        f.write(data)
 
 
 def link(source: Path, target: Path) -> None:

@@ -183,14 +183,20 @@ def test_sigkill_at_random_moments_never_breaks_output(tmp_path: Path) -> None:
 
 
 class DiskFull:
-    """``write_file`` that fails with ENOSPC after ``after`` calls that ``counts`` (all but the manifest)."""
+    """A writer (``write_file``, or ``_stage`` of the staging tree) that fails with ENOSPC after
+    ``after`` calls that count (all but the manifest); ``shared`` shares another one's count."""
 
-    def __init__(self, real, after: int, only_manifest: bool = False) -> None:
-        self.real, self.after, self.only_manifest, self.calls = real, after, only_manifest, 0
+    def __init__(self, real, after: int, only_manifest: bool = False, shared: DiskFull | None = None) -> None:
+        self.real, self.after, self.only_manifest = real, after, only_manifest
+        self._count = shared._count if shared else [0]
+
+    @property
+    def calls(self) -> int:
+        return self._count[0]
 
     def __call__(self, path: Path, data: bytes) -> None:
         if (path.name == "manifest.pickle") == self.only_manifest:
-            self.calls += 1
+            self._count[0] += 1
             if self.calls > self.after:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         self.real(path, data)
@@ -232,7 +238,9 @@ def test_full_disk_keeps_previous_output(tmp_path: Path, monkeypatch: pytest.Mon
         (content / "cablesite.toml").write_text('title = "Renamed archive"\n', encoding="utf-8")
         shutil.rmtree(tmp_path / ".output.cache")
     disk = DiskFull(write.write_file, after)
+    stage = DiskFull(write._stage, after, shared=disk)
     monkeypatch.setattr(write, "write_file", disk)
+    monkeypatch.setattr(write, "_stage", stage)
     code, stderr = run_cli(content, output)
     assert disk.calls > after, "the fault was never hit"
     assert code == 1, stderr
@@ -241,6 +249,7 @@ def test_full_disk_keeps_previous_output(tmp_path: Path, monkeypatch: pytest.Mon
     assert tree(output) == before
     assert not write.staging_dir(output).exists()
     monkeypatch.setattr(write, "write_file", disk.real)
+    monkeypatch.setattr(write, "_stage", stage.real)
     code, stderr = run_cli(content, output)
     assert code == 0, stderr
     page = (output / "cable" / "2009" / "01" / "09ROME5.html").read_text()

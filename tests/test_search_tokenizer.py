@@ -9,6 +9,8 @@ import subprocess
 
 import pytest
 from conftest import REPO, need_corpus
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.search.tokenizer import STOP_WORDS, fold, terms, tokens, words
 
@@ -113,3 +115,26 @@ def test_term_counts_is_terms_counted():
     text = "07USNATO577 USNATO 577 the THE Russia's 0577 and 07USNATO577 x7"
     assert term_counts(text) == Counter(terms(text))
     assert term_counts(text)["577"] == 4 and "the" not in term_counts(text)
+
+
+def test_term_counts_is_terms_counted_on_corpus_text():
+    from collections import Counter
+
+    from generator.search.tokenizer import term_counts
+
+    corpus = need_corpus()
+    for f in sorted((corpus / "cablegate-text").iterdir())[:300]:
+        text = f.read_text(encoding="utf-8", errors="replace")
+        assert term_counts(text) == Counter(terms(text)), f.name
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aZ09' \u2019-é" + "x" * 3, max_size=120))
+def test_term_counts_is_terms_counted_on_any_text(text):
+    from collections import Counter
+
+    from generator.search.tokenizer import term_counts
+
+    long = text + " " + "ab0" * 20 + "'s 00'S"
+    assert term_counts(text) == Counter(terms(text))
+    assert term_counts(long) == Counter(terms(long))
