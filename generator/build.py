@@ -20,6 +20,7 @@ the output, with the parse cache.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -109,7 +110,22 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
 
     ``defer_search`` (for ``cablesite serve``) keeps the last build's search index when the
     cables changed, so the pages are out at once; the next build then remakes the index.
+
+    Python's cyclic garbage collector is off until rendering starts: loading the build
+    record and indexing make millions of objects and no cycles, and the collector's passes
+    over them made reading a 50,000-cable record four times slower (0.43 s against 0.11 s).
     """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(content, output, config, jobs, progress, defer_search, enabled)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(content: Path, output: Path, config: Config, jobs: int, progress: bool,
+           defer_search: bool, gc_after_plan: bool) -> Result:
     from .render import Renderer
 
     start = time.monotonic()
@@ -215,6 +231,8 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         mode = "patch" if output.is_dir() and old.pages and todo + len(stale) <= PATCH_LIMIT else "fresh"
         result.phases["plan"] = time.monotonic() - start - sum(result.phases.values())
         # 4. render and write
+        if gc_after_plan:  # templates may make cycles: collect them again
+            gc.enable()
         write.begin(output)
         try:
             changed = _render_all(pool, jobs_by_unit, render_pages, mode, progress)

@@ -185,6 +185,14 @@ def test_failed_build_keeps_previous_output(tmp_path: Path) -> None:
         build(GOLDEN / "content", out, load_config(None, theme=theme), jobs=1)
     assert tree(out) == before
     assert not any(p.name.startswith(f".{out.name}.staging") for p in tmp_path.iterdir())
+    # the build turns Python's garbage collector off while it indexes: a failed build, in a
+    # long-running `cablesite serve`, must leave it on
+    import gc
+
+    assert gc.isenabled()
+    with pytest.raises(BuildError):
+        build(tmp_path / "no-such-folder", out, Config(), jobs=1)
+    assert gc.isenabled()
 
 
 def test_cli_build_summary_and_strict(tmp_path: Path) -> None:
