@@ -1,6 +1,6 @@
 """What the offline search index adds to a cold build: the same content built with the default
 theme and with a copy of it without ``search.html`` (a theme without that template makes no
-index), alternately, several times; medians of wall and CPU seconds (user + system of the
+index), alternately, several times; medians of wall, CPU (user + system) and user CPU seconds (of the
 build and its workers, from ``os.wait4``).
 
     python -m benchmarks.search_cost --content benchmarks/work/10000/archive/text --runs 3
@@ -23,11 +23,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def cold_build(content: Path, theme: Path, work: Path, jobs: int) -> tuple[float, float]:
-    """(wall, cpu) seconds of one cold build into ``work/out``."""
+def cold_build(content: Path, theme: Path, work: Path, jobs: int) -> tuple[float, float, float]:
+    """(wall, cpu, user cpu) seconds of one cold build into ``work/out``.
+
+    The last build's output is moved aside, not deleted (the caller deletes it at the end):
+    on this disk a deletion makes the next build's new files slower (``run.discard``).
+    """
     out = work / "out"
-    shutil.rmtree(out, ignore_errors=True)
-    shutil.rmtree(work / ".out.cache", ignore_errors=True)
+    for name in ("out", ".out.cache"):
+        if (work / name).exists():
+            (work / "trash").mkdir(exist_ok=True)
+            os.rename(work / name, work / "trash" / f"{name}-{time.time_ns()}")
     subprocess.run(["sync"], check=False)
     cmd = [sys.executable, "-m", "generator", "build", "--content", str(content), "--output", str(out),
            "--theme", str(theme), "--jobs", str(jobs), "--quiet"]
@@ -38,7 +44,7 @@ def cold_build(content: Path, theme: Path, work: Path, jobs: int) -> tuple[float
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"build failed: {' '.join(cmd)}")
     # wait4 counts the process and the children it waited for (the pool's workers)
-    return wall, usage.ru_utime + usage.ru_stime
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_utime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,19 +59,20 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(REPO / "themes" / "default", plain)
         (plain / "templates" / "search.html").unlink()
         themes = {"with search": REPO / "themes" / "default", "without search": plain}
-        times: dict[str, list[tuple[float, float]]] = {k: [] for k in themes}
+        times: dict[str, list[tuple[float, float, float]]] = {k: [] for k in themes}
         for _ in range(args.runs):
             for name, theme in themes.items():
                 times[name].append(cold_build(args.content.resolve(), theme, work, args.jobs))
     print(f"# content {args.content}; {args.runs} runs each, alternating; --jobs {args.jobs}; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print("| variant | wall s (median) | CPU s (median) |")
-    print("|---|---|---|")
-    med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in times.items()}
-    for name, (wall, cpu) in med.items():
-        print(f"| {name} | {wall:.2f} | {cpu:.2f} |")
-    (w1, c1), (w0, c0) = med["with search"], med["without search"]
-    print(f"\nThe index adds {100 * (w1 / w0 - 1):.0f}% wall time and {100 * (c1 / c0 - 1):.0f}% CPU time.")
+    print("| variant | wall s (median) | CPU s (median) | user CPU s (median) |")
+    print("|---|---|---|---|")
+    med = {k: tuple(statistics.median(t[i] for t in v) for i in range(3)) for k, v in times.items()}
+    for name, (wall, cpu, user) in med.items():
+        print(f"| {name} | {wall:.2f} | {cpu:.2f} | {user:.2f} |")
+    (w1, c1, u1), (w0, c0, u0) = med["with search"], med["without search"]
+    print(f"\nThe index adds {100 * (w1 / w0 - 1):.0f}% wall time, {100 * (c1 / c0 - 1):.0f}% CPU time "
+          f"and {100 * (u1 / u0 - 1):.0f}% user CPU time.")
     return 0
 
 
