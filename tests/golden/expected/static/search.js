@@ -257,23 +257,29 @@
     return false;
   }
   function verify(meta, query, c, need) {
-    // keep the docs holding every phrase (subject or stored text), in order, until `need` found
-    if (!query.phrases.length) return Promise.resolve({ docs: top(c, need), count: c.docs.length, exact: true });
-    var MAX_CHECKED = 2000, docs = top(c, MAX_CHECKED), kept = [], next = 0, BATCH = 40;
+    // keep the docs holding every phrase (subject or stored text), in order, until `need` found;
+    // a doc whose stored text is cut (meta.textLimit) and holds every word but not the phrase is
+    // kept too, in `unsure`: the phrase may be further in its text than the index keeps
+    if (!query.phrases.length) return Promise.resolve({ docs: top(c, need), count: c.docs.length, exact: true, unsure: {} });
+    var MAX_CHECKED = 2000, docs = top(c, MAX_CHECKED), kept = [], unsure = {}, next = 0, BATCH = 40;
     function step() {
       if (kept.length >= need || next >= docs.length || next >= MAX_CHECKED) {
         var exact = next >= docs.length && docs.length === c.docs.length;
-        return { docs: kept, count: kept.length, exact: exact };
+        return { docs: kept, count: kept.length, exact: exact, unsure: unsure };
       }
       var batch = docs.slice(next, next + BATCH);
       next += batch.length;
       return Promise.all(batch.map(function (d) {
         return Promise.all([docRow(meta, d), docText(meta, d)]).then(function (got) {
           var subject = words(got[0][2]), text = words(got[1]);
-          return query.phrases.every(function (p) { return hasPhrase(subject, p) || hasPhrase(text, p); });
+          if (query.phrases.every(function (p) { return hasPhrase(subject, p) || hasPhrase(text, p); })) return 1;
+          return got[1].length >= meta.textLimit ? 2 : 0;
         });
       })).then(function (ok) {
-        batch.forEach(function (d, k) { if (ok[k]) kept.push(d); });
+        batch.forEach(function (d, k) {
+          if (ok[k]) kept.push(d);
+          if (ok[k] === 2) unsure[d] = 1;
+        });
         return step();
       });
     }
@@ -362,13 +368,27 @@
       status.textContent = (found.exact ? "" : "At least ") + found.count.toLocaleString("en") +
         (found.count === 1 ? " cable" : " cables") + ", by " +
         (query.sort === "date" ? "date (newest first). " : "relevance. ");
+      var unsure = Object.keys(found.unsure).length;
+      if (unsure) {
+        status.textContent += unsure.toLocaleString("en") + (unsure === 1 ? " of them has" : " of them have") +
+          " every word of the phrase but may not hold the phrase itself (marked). ";
+      }
       var sw = el("a", "search-sort", query.sort === "date" ? "Sort by relevance" : "Sort by date");
       sw.href = href(query, { sort: query.sort === "date" ? "relevance" : "date", page: 1 });
       status.appendChild(sw);
       box.appendChild(status);
       var list = el("ol", "search-results");
       list.start = (page - 1) * PER_PAGE + 1;
-      got.forEach(function (g) { list.appendChild(resultItem(g[0], g[1], hit)); });
+      got.forEach(function (g, k) {
+        var item = resultItem(g[0], g[1], hit);
+        if (found.unsure[shown[k]]) {
+          item.classList.add("result-unsure");
+          item.appendChild(el("p", "result-note", "Holds every word of the phrase; the phrase itself " +
+            "may come later in the text than search keeps (its first " +
+            meta.textLimit.toLocaleString("en") + " characters): check the cable."));
+        }
+        list.appendChild(item);
+      });
       box.appendChild(list);
       if (pages > 1) box.appendChild(pager(query, page, pages));
     });
