@@ -1,7 +1,7 @@
 """What the offline search index adds to a cold build: the same content built with the default
 theme and with a copy of it without ``search.html`` (a theme without that template makes no
-index), alternately, several times; medians of wall, CPU (user + system) and user CPU seconds (of the
-build and its workers, from ``os.wait4``).
+index), alternately, several times; medians of wall, CPU (user + system) and user CPU
+seconds (of the build and its workers, from ``os.wait4``).
 
     python -m benchmarks.search_cost --content benchmarks/work/10000/archive/text --runs 3
 
@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .run import discard
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -27,13 +29,11 @@ def cold_build(content: Path, theme: Path, work: Path, jobs: int) -> tuple[float
     """(wall, cpu, user cpu) seconds of one cold build into ``work/out``.
 
     The last build's output is moved aside, not deleted (the caller deletes it at the end):
-    on this disk a deletion makes the next build's new files slower (``run.discard``).
+    on this disk a deletion makes the next build's new files slower (:func:`.run.discard`).
     """
     out = work / "out"
     for name in ("out", ".out.cache"):
-        if (work / name).exists():
-            (work / "trash").mkdir(exist_ok=True)
-            os.rename(work / name, work / "trash" / f"{name}-{time.time_ns()}")
+        discard(work / name, work)
     subprocess.run(["sync"], check=False)
     cmd = [sys.executable, "-m", "generator", "build", "--content", str(content), "--output", str(out),
            "--theme", str(theme), "--jobs", str(jobs), "--quiet"]
