@@ -25,9 +25,11 @@ import hashlib
 import os
 import pickle
 import re
+import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import feeds, paths, searchplan, site, write
@@ -193,12 +195,13 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                 pages.append(item)
                 page_paths.append(item.path)
         files = _static_files(renderer, config, rows, page_paths)
-        for job in site.cable_jobs(archive, rows, GLOSSARY, config.cable_json):
-            key = site.job_key(fp, job, digests)
-            keys[job.page] = key
-            if job.json:
-                keys[job.json] = key
-            if not (reuse_ok and old.pages.get(job.page) == key and old.pages.get(job.json or job.page) == key):
+        tag_infos: dict = {}
+        for cable_id, page, js, key in site.cable_pages(archive, rows, digests, fp, config.cable_json):
+            keys[page] = key
+            if js:
+                keys[js] = key
+            if not (reuse_ok and old.pages.get(page) == key and old.pages.get(js or page) == key):
+                job = site.cable_job(archive, rows, GLOSSARY, cable_id, page, js, tag_infos)
                 jobs_by_unit.setdefault(job.unit, []).append(job)
         for page in pages:
             key = site.page_key(fp, page, digests)
@@ -235,16 +238,28 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             gc.enable()
         write.begin(output)
         try:
-            changed = _render_all(pool, jobs_by_unit, render_pages, mode, progress)
+            # A full index's batches are queued before the pages: this process merges them
+            # while the workers render.
+            full = not patch_batches
+            indexing = searchplan.start(pool, search_batches, new.search_batches, mode, progress) \
+                if search_batches and full else None
+            rendering = _render(pool, jobs_by_unit, render_pages, mode, progress)
+            merged = searchplan.merge(indexing) if indexing is not None else None
+            changed = [item for res in rendering for item in res]
             for rel, data in files.items():
                 changed.append((rel, write.put(output, mode, rel, data)))
             patched = searchplan.patch(pool, output, old.search_batches, new.search_batches,
                                        search_batches, patch_batches) \
-                if search_batches and patch_batches else None
+                if search_batches and not full else None
             if patched is not None:  # the index's other files stay as they are
                 keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/") and p not in patched[1])
+            elif search_batches and not full:  # the patch cannot say: make the whole index
+                merged = searchplan.merge(searchplan.start(pool, search_batches, new.search_batches, mode, progress))
             index_files = patched[0].items() if patched is not None else \
-                searchplan.full(pool, search_batches, new.search_batches, progress) if search_batches else ()
+                merged[0].files(doc_tables=False) if merged is not None else ()
+            for rel, did, digest in merged[1] if merged is not None else ():  # written by the workers
+                keys[rel] = digest
+                changed.append((rel, did))
             for rel, data in index_files:
                 keys[rel] = hashlib.sha1(data).digest()
                 changed.append((rel, write.put(output, mode, rel, data)))
@@ -279,7 +294,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         result.seconds = time.monotonic() - start
         return result  # nothing changed: the record on disk is already this build's
     try:
-        _save_manifest(cache_root, new)
+        _save_manifest(cache_root, new, old.units)
     except OSError as exc:
         raise BuildError(
             f"the site in {output} is complete, but the build record could not be saved "
@@ -411,14 +426,12 @@ def _static_files(renderer, config: Config, rows: dict[str, CableRow],
     return files
 
 
-def _render_all(pool: Pool, jobs_by_unit: dict[str, list[site.CableJob]],
-                pages: list[site.Page], mode: str, progress: bool) -> list[tuple[str, bool]]:
+def _render(pool: Pool, jobs_by_unit: dict[str, list[site.CableJob]], pages: list[site.Page],
+            mode: str, progress: bool) -> Iterable[list[tuple[str, bool]]]:
+    """Queue the pages to render; each result lists (path, bytes changed) of the files written."""
     tasks: list[tuple[str, str, object]] = [("c", mode, t) for t in jobs_by_unit.items()]
     tasks += [("p", mode, pages[i : i + 50]) for i in range(0, len(pages), 50)]
-    out: list[tuple[str, bool]] = []
-    for res in pool.imap(render_task, tasks, progress, "rendering"):
-        out.extend(res)
-    return out
+    return pool.imap(render_task, tasks, progress, "rendering")
 
 
 def _load_manifest(cache_root: Path) -> Manifest:
@@ -427,14 +440,56 @@ def _load_manifest(cache_root: Path) -> Manifest:
             manifest = pickle.load(f)
         for name in Manifest.__slots__:  # one written by an older version lacks a field
             getattr(manifest, name)
-        return manifest if isinstance(manifest, Manifest) else Manifest()
+        if not isinstance(manifest, Manifest):
+            return Manifest()
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
         return Manifest()
+    manifest.units = _load_units(cache_root, manifest.code)
+    return manifest
 
 
-def _save_manifest(cache_root: Path, manifest: Manifest) -> None:
+UNITS = "units"
+"""Folder of the build record's units (beside ``manifest.pickle``), in shards by the first two
+characters of their keys: an edit rewrites two shards, not the entries of the whole archive
+(pickling 251,287 entries took 2.2 s)."""
+
+
+def _load_units(cache_root: Path, code: str) -> dict[str, tuple[list[Entry], list[Diagnostic]]]:
+    """Every unit of the shards written by this code. A unit missing here (a lost or damaged
+    shard) only costs its file a new read: ``_load`` finds it not in the record."""
+    units: dict[str, tuple[list[Entry], list[Diagnostic]]] = {}
+    try:
+        shards = sorted((cache_root / UNITS).glob("*.pickle"))
+    except OSError:
+        return units
+    for path in shards:
+        try:
+            with open(path, "rb") as f:
+                shard_code, shard = pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+            continue
+        if shard_code == code and isinstance(shard, dict):
+            units.update(shard)
+    return units
+
+
+def _save_manifest(cache_root: Path, manifest: Manifest, old_units: dict[str, object]) -> None:
+    """Write the record: the shards of units that came or went since ``old_units``, then the rest."""
     cache_root.mkdir(parents=True, exist_ok=True)
-    write.write_file(cache_root / "manifest.pickle", pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL))
+    folder = cache_root / UNITS
+    if not old_units:  # a first build, or one after a code change: no shard is worth keeping
+        shutil.rmtree(folder, ignore_errors=True)
+    shards: dict[str, dict] = {k[:2]: {} for k in manifest.units.keys() ^ old_units.keys()}
+    if shards:
+        for key, unit in manifest.units.items():
+            shard = shards.get(key[:2])
+            if shard is not None:
+                shard[key] = unit
+        for name, shard in sorted(shards.items()):
+            write.write_file(folder / f"{paths.safe_name(name)}.pickle",
+                             pickle.dumps((manifest.code, shard), protocol=pickle.HIGHEST_PROTOCOL))
+    rest = replace(manifest, units={})
+    write.write_file(cache_root / "manifest.pickle", pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def run_build(args) -> int:

@@ -11,12 +11,13 @@ batches an edit changed to ``search/update.py``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .archive import SITE_VERSION, Entry
+from .search.index import DOC_CHUNK, SearchIndexer
 from .views import CableRow
-from .workers import Pool, search_partial_path, search_task
+from .workers import Pool, index_task, search_partial_path, search_task
 
 SEARCH_BATCH = 1000
 """Documents per partial search index: an edit re-indexes one batch; the merge cost grows with
@@ -28,6 +29,8 @@ def plan(kept: dict[str, Entry], rows: dict[str, CableRow]
     """Search documents in batches of consecutive doc numbers (ids in order):
     (doc, unit, index in the unit, href); each batch's cache key (its cables' content hashes,
     doc numbers and hrefs); and a hash of the doc numbering."""
+    if SEARCH_BATCH % DOC_CHUNK:
+        raise ValueError("a search batch must hold whole doc-table chunks")
     ids = sorted(kept)
     docs = [(doc, kept[i].unit, kept[i].index, rows[i].href) for doc, i in enumerate(ids)]
     batches, keys = [], []
@@ -41,16 +44,24 @@ def plan(kept: dict[str, Entry], rows: dict[str, CableRow]
     return batches, keys, numbering
 
 
-def full(pool: Pool, batches: list[list[tuple[int, str, int, str]]], keys: list[str],
-         progress: bool) -> Iterator[tuple[str, bytes]]:
-    """Partial indexes made by the workers (cached per batch), merged here into the index files."""
-    from .search.index import SearchIndexer
+def start(pool: Pool, batches: list[list[tuple[int, str, int, str]]], keys: list[str], mode: str,
+          progress: bool) -> Iterator[tuple[bytes, list[tuple[str, bool, bytes]]]]:
+    """Queue the partial indexes of a full index (made and cached per batch by the workers, who
+    also write the doc-table files): start them before the pages, so that :func:`merge` runs
+    here while the workers render."""
+    return iter(pool.imap(index_task, [(b, k, mode) for b, k in zip(batches, keys, strict=True)],
+                          progress, "indexing"))
 
+
+def merge(parts: Iterable[tuple[bytes, list[tuple[str, bool, bytes]]]]
+          ) -> tuple[SearchIndexer, list[tuple[str, bool, bytes]]]:
+    """Merge the partials of :func:`start` as they arrive; the doc-table files they wrote."""
     indexer = SearchIndexer()
-    tasks = list(zip(batches, keys, strict=True))
-    for part in pool.imap(search_task, tasks, progress, "indexing"):
+    written: list[tuple[str, bool, bytes]] = []
+    for part, files in parts:
         indexer.merge(part)
-    yield from indexer.files()
+        written += files
+    return indexer, written
 
 
 def patch(pool: Pool, output: Path, old_keys: list[str], new_keys: list[str],

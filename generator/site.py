@@ -90,28 +90,15 @@ def row_digests(rows: dict[str, CableRow]) -> dict[str, bytes]:
         for i, r in rows.items()}
 
 
-def job_key(fingerprint: bytes, job: CableJob, digests: dict[str, bytes]) -> bytes:
-    """The hash of every input of a cable page (the cable itself through its content hash)."""
-    h = hashlib.sha1(fingerprint + job.digest)
-    h.update("\0".join((job.page, job.json, job.origin_href,
-                         job.classification_href, *(t.code for t in job.tags))).encode())
-    for i, _ in job.targets:
-        h.update(b"T" + digests[i])
-    for r in job.referenced_by:
-        h.update(b"R" + digests[r.id])
-    for r in (job.prev, job.next):
-        h.update(digests[r.id] if r else b"-")
-    return h.digest()
-
-
 def page_key(fingerprint: bytes, page: Page, digests: dict[str, bytes]) -> bytes:
     """The hash of everything a page shows; listings and feeds hash their rows by digest."""
     h = hashlib.sha1(fingerprint)
     h.update(page.path.encode() + b"\0" + page.kind.encode())
     view = page.view
     if isinstance(view, ListingView):
-        h.update(repr((view.kind, view.title, view.tag, view.total, view.per_year, view.pager,
-                       view.feed_href, view.up, view.children)).encode())
+        pager = view.pager  # its hrefs follow from the first and the count: a listing of P pages
+        h.update(repr((view.kind, view.title, view.tag, view.total, view.per_year,  # hashes O(P), not O(P²)
+                       (pager.page, pager.pages, pager.hrefs[:1]), view.feed_href, view.up, view.children)).encode())
         for r in view.rows:
             h.update(digests[r.id])
     elif isinstance(view, FeedView):
@@ -149,41 +136,61 @@ def per_year(ids: list[str], year_of: dict[str, str]) -> tuple[tuple[str, int], 
     return tuple((str(y), counts.get(str(y), 0)) for y in range(first, last + 1))
 
 
-def cable_jobs(archive: Archive, rows: dict[str, CableRow], glossary: dict[str, tuple[str, str]],
-               json: bool = False) -> Iterator[CableJob]:
-    """One job per kept cable (with its JSON file's path when ``json``)."""
-    entries = archive.entries
-    tags: dict[str, TagInfo] = {}
+def cable_pages(archive: Archive, rows: dict[str, CableRow], digests: dict[str, bytes],
+                fingerprint: bytes, json: bool = False) -> Iterator[tuple[str, str, str, bytes]]:
+    """(id, page, JSON file or ``""``, key) of every kept cable's page, without making its
+    :func:`cable_job`: most pages of a rebuild keep their key, and are not rendered.
+
+    The key hashes every input of the page: the cable through its content hash, the paths, the
+    tags (their meanings are in ``fingerprint``), and the rows of the cables it shows (cited,
+    citing, previous and next) through their digests."""
     origins: dict[str, str] = {}
     levels: dict[str, str] = {}
-    for cable_id, e in entries.items():
-        prev_id, next_id = archive.neighbours.get(cable_id, ("", ""))
-        targets = tuple((r, rows[r]) for r in dict.fromkeys(e.ref_ids) if r in rows and r != cable_id)
-        for t in e.tags:
-            if t not in tags:
-                tags[t] = tag_info(t, glossary)
+    cited_by, neighbours = archive.cited_by, archive.neighbours
+    for cable_id, e in archive.entries.items():
+        page = rows[cable_id].href
+        js = page[:-5] + ".json" if json else ""
         origin = e.origin or "Unknown origin"
         if origin not in origins:
             origins[origin] = paths.paged(paths.origin_base(origin), 1)
         level = e.classification or "UNKNOWN"
         if level not in levels:
             levels[level] = paths.paged(paths.classification_base(level), 1)
-        page = rows[cable_id].href
-        yield CableJob(
-            unit=e.unit,
-            index=e.index,
-            digest=e.digest,
-            id=cable_id,
-            page=page,
-            json=page[:-5] + ".json" if json else "",
-            targets=targets,
-            referenced_by=tuple(rows[c] for c in archive.cited_by.get(cable_id, ())),
-            prev=rows[prev_id] if prev_id else None,
-            next=rows[next_id] if next_id else None,
-            tags=tuple(tags[t] for t in e.tags),
-            origin_href=origins[origin],
-            classification_href=levels[level],
-        )
+        h = hashlib.sha1(fingerprint + e.digest)
+        h.update("\0".join((page, js, origins[origin], levels[level], *e.tags)).encode())
+        for r in dict.fromkeys(e.ref_ids):
+            if r in rows and r != cable_id:
+                h.update(b"T" + digests[r])
+        for c in cited_by.get(cable_id, ()):
+            h.update(b"R" + digests[c])
+        for r in neighbours.get(cable_id, ("", "")):
+            h.update(digests[r] if r else b"-")
+        yield cable_id, page, js, h.digest()
+
+
+def cable_job(archive: Archive, rows: dict[str, CableRow], glossary: dict[str, tuple[str, str]],
+              cable_id: str, page: str, json: str, tags: dict[str, TagInfo]) -> CableJob:
+    """The record of one cable page (``tags``: :func:`tag_info` by code, filled as met)."""
+    e = archive.entries[cable_id]
+    prev_id, next_id = archive.neighbours.get(cable_id, ("", ""))
+    for t in e.tags:
+        if t not in tags:
+            tags[t] = tag_info(t, glossary)
+    return CableJob(
+        unit=e.unit,
+        index=e.index,
+        digest=e.digest,
+        id=cable_id,
+        page=page,
+        json=json,
+        targets=tuple((r, rows[r]) for r in dict.fromkeys(e.ref_ids) if r in rows and r != cable_id),
+        referenced_by=tuple(rows[c] for c in archive.cited_by.get(cable_id, ())),
+        prev=rows[prev_id] if prev_id else None,
+        next=rows[next_id] if next_id else None,
+        tags=tuple(tags[t] for t in e.tags),
+        origin_href=paths.paged(paths.origin_base(e.origin or "Unknown origin"), 1),
+        classification_href=paths.paged(paths.classification_base(e.classification or "UNKNOWN"), 1),
+    )
 
 
 @dataclass(frozen=True, slots=True)

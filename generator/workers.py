@@ -8,6 +8,7 @@ results: the pages themselves are written by the workers (``write.put``).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import multiprocessing
@@ -187,6 +188,19 @@ def search_task(task: tuple[list[tuple[int, str, int, str]], str]) -> bytes:
     data = partial(docs)
     write.write_file(path, data)
     return data
+
+
+def index_task(task: tuple[list[tuple[int, str, int, str]], str, str]
+               ) -> tuple[bytes, list[tuple[str, bool, bytes]]]:
+    """A batch's partial index for the full index: its doc-table files are written here (in
+    the build's write ``mode``); returns the rest of the partial for the merge, and each file
+    written as (path, bytes changed, hash)."""
+    from .search.index import doc_tables
+
+    batch, key, mode = task
+    _worker["mode"] = mode
+    files, rest = doc_tables(search_task((batch, key)))
+    return rest, [(rel, _put(rel, data), hashlib.sha1(data).digest()) for rel, data in files]
 
 
 def render_task(task: tuple[str, str, object]) -> list[tuple[str, bool]]:

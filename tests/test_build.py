@@ -287,6 +287,41 @@ def test_parse_cache_is_one_database_and_survives_damage(tmp_path: Path) -> None
     assert tree(out) == tree(fresh) != first
 
 
+def test_an_edit_rewrites_two_shards_of_the_record_and_a_lost_shard_costs_a_reread(tmp_path: Path) -> None:
+    """The record's units live in shards by key: an edit rewrites the shards of the old and the
+    new parse only; a damaged or missing shard makes its files be read again, same output."""
+    content, out = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(GOLDEN / "content", content)
+    build(content, out, Config(), jobs=1)
+    shards = tmp_path / ".site.cache" / "units"
+
+    def snapshot() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in shards.glob("*.pickle")}
+
+    before = snapshot()
+    assert len(before) >= 3
+    cable = next((content / "cables").rglob("*ROME100*"))
+    cable.write_text(cable.read_text(encoding="utf-8").replace("SUBJECT:", "SUBJECT: EDITED", 1), encoding="utf-8")
+    build(content, out, Config(), jobs=1)
+    after = snapshot()
+    rewritten = {n for n in before.keys() | after.keys() if before.get(n) != after.get(n)}
+    assert 1 <= len(rewritten) <= 2, rewritten
+
+    edited = tree(out)
+    for i, path in enumerate(sorted(shards.glob("*.pickle"))):
+        if i % 2:
+            path.write_bytes(b"damaged")
+        else:
+            path.unlink()
+    cable.write_text(cable.read_text(encoding="utf-8").replace("SUBJECT: EDITED", "SUBJECT: AGAIN", 1),
+                     encoding="utf-8")
+    build(content, out, Config(), jobs=2)
+    fresh = tmp_path / "fresh"
+    build(content, fresh, Config(), jobs=1)
+    assert tree(out) == tree(fresh) != edited
+    assert len(snapshot()) == len(before)
+
+
 def test_a_build_with_nothing_changed_reports_the_same_and_still_sees_page_edits(tmp_path: Path) -> None:
     content, out = tmp_path / "content", tmp_path / "site"
     shutil.copytree(GOLDEN / "content", content)

@@ -24,14 +24,14 @@ def small_index(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(searchplan, "SEARCH_BATCH", 16)
     monkeypatch.setattr(index, "SHARD_BYTES", 2000)
     calls: list[int] = []
-    full = searchplan.full
+    start = searchplan.start
 
-    def spy(pool, batches, keys, progress):
+    def spy(pool, batches, keys, mode, progress):
         if pool.cache.root.name == ".out.cache":  # the site under test, not the clean builds
             calls.append(1)
-        yield from full(pool, batches, keys, progress)
+        return start(pool, batches, keys, mode, progress)
 
-    monkeypatch.setattr(searchplan, "full", spy)
+    monkeypatch.setattr(searchplan, "start", spy)
     return calls
 
 

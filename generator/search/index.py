@@ -153,9 +153,13 @@ class SearchIndexer:
          texts) = pickle.loads(partial_bytes)
         if version != VERSION:
             raise ValueError(f"search partial of version {version}, expected {VERSION}")
+        mine_all = self._body
         for term, (data, last) in body.items():
+            mine = mine_all.get(term)
+            if mine is None:  # a new term: its first gap, from doc -1, is already right
+                mine_all[term] = [data, last]
+                continue
             value, size = codec.first(data)
-            mine = self._body.setdefault(term, [bytearray(), -1])
             if size and value >> 2 > mine[1]:
                 codec.put(mine[0], ((value >> 2) - mine[1] - 1) << 2 | value & 3)
                 mine[0].extend(data[size:])
@@ -199,9 +203,10 @@ class SearchIndexer:
         subject_text = codec.encode(codec.gaps(sorted(set(subject)))) if subject else ""
         return body_text, subject_text
 
-    def files(self) -> Iterator[tuple[str, bytes]]:
-        """Every output file: (path under the site root, starting ``search/``), bytes)."""
-        n = max(self._rows) + 1 if self._rows else 0
+    def files(self, doc_tables: bool = True) -> Iterator[tuple[str, bytes]]:
+        """Every output file: (path under the site root, starting ``search/``), bytes).
+        Without ``doc_tables`` when the workers wrote them (:func:`doc_tables`)."""
+        n = max(self._days) + 1 if self._days else 0
         shards: list[str] = []
         for group in self._groups():
             postings = {t: self._postings(t) for t in group}
@@ -217,7 +222,7 @@ class SearchIndexer:
             yield f"search/id/{station}.js", _script(f"id/{station}", table)
         dates = "".join(codec.day_chars(self._days.get(d, 0)) for d in range(n))
         yield "search/dates.js", _script("dates", dates)
-        for c in range((n + DOC_CHUNK - 1) // DOC_CHUNK):
+        for c in range((n + DOC_CHUNK - 1) // DOC_CHUNK if doc_tables else 0):
             yield self.chunk_file(c, n)
         meta = {
             "version": VERSION, "docs": n, "docChunk": DOC_CHUNK,
@@ -228,17 +233,9 @@ class SearchIndexer:
 
     def chunk_file(self, c: int, n: int) -> tuple[str, bytes]:
         """Doc-table file ``c`` (docs ``c * DOC_CHUNK`` on, below ``n``)."""
-        key = f"d/{c // FOLDER}/{c}"
         start = c * DOC_CHUNK
-        rows = ",".join(self._row(d) for d in range(start, min(n, start + DOC_CHUNK)))
-        return f"search/{key}.js", f'CablesiteSearch.register("{key}",[{rows}]);\n'.encode("ascii")
-
-    def _row(self, doc: int) -> str:
-        """The doc-table entry of ``doc`` as JSON, its snippet text last; ``null`` for a gap."""
-        row = self._rows.get(doc)
-        if row is None:
-            return "null"
-        return f"{row[:-1]},{json.dumps(self._text(doc), ensure_ascii=True)}]"
+        return doc_table(c, [(self._rows[d], self._text(d)) if d in self._rows else None
+                             for d in range(start, min(n, start + DOC_CHUNK))])
 
     def _text(self, doc: int) -> str:
         where = self._texts.get(doc)
@@ -257,6 +254,39 @@ class SearchIndexer:
             group.append(t)
         if group:
             yield group
+
+
+def doc_table(c: int, docs: list[tuple[str, str] | None]) -> tuple[str, bytes]:
+    """Doc-table file ``c``: each doc's row (JSON) with its snippet text appended, ``null``
+    for a gap."""
+    key = f"d/{c // FOLDER}/{c}"
+    rows = ",".join("null" if d is None else f"{d[0][:-1]},{json.dumps(d[1], ensure_ascii=True)}]"
+                    for d in docs)
+    return f"search/{key}.js", f'CablesiteSearch.register("{key}",[{rows}]);\n'.encode("ascii")
+
+
+def partial_doc_table(c: int, n: int, rows: dict[int, str], texts: dict[int, bytes]) -> tuple[str, bytes]:
+    """Doc-table file ``c`` (docs below ``n``) from a partial index's rows and texts."""
+    start = c * DOC_CHUNK
+    return doc_table(c, [(rows[d], texts.get(d, b"").decode("utf-8", "replace")) if d in rows else None
+                         for d in range(start, min(n, start + DOC_CHUNK))])
+
+
+def doc_tables(partial_bytes: bytes) -> tuple[list[tuple[str, bytes]], bytes]:
+    """The doc-table files of a partial index's docs, and the partial without them (what
+    :meth:`SearchIndexer.merge` then needs). A worker writes them, so the merge does not.
+
+    The partial's docs must be whole chunks but for the archive's last: batches are cut at
+    multiples of :data:`DOC_CHUNK`."""
+    (version, body, late, subject, facets, ids, rows, days, texts) = pickle.loads(partial_bytes)
+    docs = sorted(rows)
+    files = []
+    if docs:
+        n = docs[-1] + 1
+        files = [partial_doc_table(c, n, rows, texts)
+                 for c in range(docs[0] // DOC_CHUNK, (n + DOC_CHUNK - 1) // DOC_CHUNK)]
+    rest = (version, body, late, subject, facets, ids, {}, days, {})
+    return files, pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def group_of(term: str) -> str:

@@ -26,7 +26,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import codec
-from .index import DOC_CHUNK, VERSION, SearchIndexer, _script, group_of, shard_file, split_shards
+from .index import (
+    DOC_CHUNK,
+    VERSION,
+    _script,
+    group_of,
+    partial_doc_table,
+    shard_file,
+    split_shards,
+)
 
 _PREFIX = 'CablesiteSearch.register("'
 
@@ -88,7 +96,8 @@ def patch(output: Path, changes: Iterable[tuple[bytes, bytes]]
         return None
     n = int(meta["docs"])
     changed: dict[str, list[tuple[str, range, dict[int, int], set[int]]]] = {}
-    chunks: dict[int, SearchIndexer] = {}
+    chunks: dict[int, tuple] = {}
+    """Doc-table file -> the new partial index holding its docs."""
     for old_bytes, new_bytes in changes:
         old, new = pickle.loads(old_bytes), pickle.loads(new_bytes)
         if old[0] != VERSION or new[0] != VERSION:
@@ -105,11 +114,9 @@ def patch(output: Path, changes: Iterable[tuple[bytes, bytes]]
         for term in _changed_terms(old, new):
             if _term(old, term) != (value := _term(new, term)):
                 changed.setdefault(group_of(term), []).append((term, span, *value))
-        indexer = SearchIndexer()
-        indexer.merge(new_bytes)
         for d in docs:
             if old[6][d] != new[6][d] or old[8].get(d) != new[8].get(d):
-                chunks[d // DOC_CHUNK] = indexer
+                chunks[d // DOC_CHUNK] = new
     files: dict[str, bytes] = {}
     removed: list[str] = []
     shards = set(meta["shards"])
@@ -137,8 +144,8 @@ def patch(output: Path, changes: Iterable[tuple[bytes, bytes]]
         new_prefixes = {p for p, _ in made}
         removed += [f"search/t/{p[0]}/t{p}.js" for p in mine if p not in new_prefixes]
         shards = (shards - set(mine)) | new_prefixes
-    for c, indexer in chunks.items():
-        rel, data = indexer.chunk_file(c, n)
+    for c, part in chunks.items():
+        rel, data = partial_doc_table(c, n, part[6], part[8])
         files[rel] = data
     if shards != set(meta["shards"]):
         meta["shards"] = sorted(shards)
