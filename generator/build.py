@@ -213,7 +213,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         search_batches: list = []
         patch_batches: list[int] = []
         if site_info.search:
-            search_batches, new.search_batches, new.search_docs = searchplan.plan(kept, rows)
+            search_batches, new.search_batches, new.search_docs, doc_ids = searchplan.plan(kept, rows)
             new.search_key = hashlib.sha1("".join(new.search_batches).encode()).hexdigest()
             patch_batches = [i for i, (a, b) in enumerate(zip(old.search_batches, new.search_batches, strict=False))
                              if a != b]
@@ -248,9 +248,10 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             changed = [item for res in rendering for item in res]
             for rel, data in files.items():
                 changed.append((rel, write.put(output, mode, rel, data)))
-            patched = searchplan.patch(pool, output, old.search_batches, new.search_batches,
-                                       search_batches, patch_batches) \
-                if search_batches and not full else None
+            gone = {e.id: e for k in old.units.keys() - new.units.keys() for e in old.units[k][0]} \
+                if search_batches and not full else {}
+            patched = searchplan.patch(pool, output, kept, rows, doc_ids, old.search_batches,
+                                       patch_batches, gone) if gone else None
             if patched is not None:  # the index's other files stay as they are
                 keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/") and p not in patched[1])
             elif search_batches and not full:  # the patch cannot say: make the whole index

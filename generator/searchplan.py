@@ -3,21 +3,23 @@
 Doc numbers follow the ids in order (``07USNATO577`` is the doc after ``07USNATO576``
 when the archive holds both). The documents are cut into batches of
 :data:`SEARCH_BATCH`; each batch's partial index is made by a worker and cached under a
-key hashing its cables' content, doc numbers and hrefs. :func:`full` merges every
-partial into the index files; :func:`patch` hands the old and new partials of the few
-batches an edit changed to ``search/update.py``.
+key hashing its cables' content, doc numbers and hrefs. :func:`start` and :func:`merge`
+make the whole index from them; :func:`patch` indexes only the few cables an edit changed,
+old and new, and hands both to ``search/update.py``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections import ChainMap
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .archive import SITE_VERSION, Entry
+from .model import Cable
 from .search.index import DOC_CHUNK, SearchIndexer
 from .views import CableRow
-from .workers import Pool, index_task, search_partial_path, search_task
+from .workers import Pool, index_task
 
 SEARCH_BATCH = 1000
 """Documents per partial search index: an edit re-indexes one batch; the merge cost grows with
@@ -25,10 +27,10 @@ the number of batches."""
 
 
 def plan(kept: dict[str, Entry], rows: dict[str, CableRow]
-         ) -> tuple[list[list[tuple[int, str, int, str]]], list[str], str]:
+         ) -> tuple[list[list[tuple[int, str, int, str]]], list[str], str, list[str]]:
     """Search documents in batches of consecutive doc numbers (ids in order):
     (doc, unit, index in the unit, href); each batch's cache key (its cables' content hashes,
-    doc numbers and hrefs); and a hash of the doc numbering."""
+    doc numbers and hrefs); a hash of the doc numbering; and the ids in doc order."""
     if SEARCH_BATCH % DOC_CHUNK:
         raise ValueError("a search batch must hold whole doc-table chunks")
     ids = sorted(kept)
@@ -36,12 +38,17 @@ def plan(kept: dict[str, Entry], rows: dict[str, CableRow]
     batches, keys = [], []
     for start in range(0, len(docs), SEARCH_BATCH):
         batches.append(docs[start : start + SEARCH_BATCH])
-        h = hashlib.sha1(SITE_VERSION.encode())
-        for doc, i in enumerate(ids[start : start + SEARCH_BATCH], start):
-            h.update(f"{doc}\0{rows[i].href}\0".encode() + kept[i].digest)
-        keys.append(h.hexdigest())
+        keys.append(batch_key(start, ids[start : start + SEARCH_BATCH], rows, kept))
     numbering = hashlib.sha1("\0".join(rows[i].href for i in ids).encode()).hexdigest()
-    return batches, keys, numbering
+    return batches, keys, numbering, ids
+
+
+def batch_key(start: int, ids: list[str], rows: dict[str, CableRow], entries: Mapping[str, Entry]) -> str:
+    """The cache key of the batch of ``ids`` whose first doc is ``start``."""
+    h = hashlib.sha1(SITE_VERSION.encode())
+    for doc, i in enumerate(ids, start):
+        h.update(f"{doc}\0{rows[i].href}\0".encode() + entries[i].digest)
+    return h.hexdigest()
 
 
 def start(pool: Pool, batches: list[list[tuple[int, str, int, str]]], keys: list[str], mode: str,
@@ -64,16 +71,31 @@ def merge(parts: Iterable[tuple[bytes, list[tuple[str, bool, bytes]]]]
     return indexer, written
 
 
-def patch(pool: Pool, output: Path, old_keys: list[str], new_keys: list[str],
-          batches: list[list[tuple[int, str, int, str]]], changed: list[int]
+def patch(pool: Pool, output: Path, kept: dict[str, Entry], rows: dict[str, CableRow], ids: list[str],
+          old_keys: list[str], changed: list[int], gone: dict[str, Entry]
           ) -> tuple[dict[str, bytes], list[str]] | None:
-    """The index files a few changed batches alter (``search/update.py``), or None: remake it all."""
-    from .search import update
+    """The index files that the few changed docs of ``changed`` batches alter
+    (``search/update.py``), or None: remake it all.
 
-    try:
-        olds = [search_partial_path(pool.cache.root, old_keys[i]).read_bytes() for i in changed]
-    except OSError:
-        return None
-    tasks = [(batches[i], new_keys[i]) for i in changed]
-    news = list(pool.imap(search_task, tasks, False, "indexing"))
-    return update.patch(output, zip(olds, news, strict=True))
+    A changed doc is a cable whose parse is new, its last parse (``gone``) being still in the
+    parse cache: both are indexed alone, and ``update.patch`` rewrites the terms and doc
+    tables they differ in. The old key of each batch, remade from the old parses, must be the
+    one recorded: then these docs are exactly what changed."""
+    from .search import update
+    from .search.index import partial
+
+    olds: list[tuple[int, Cable, str]] = []
+    news: list[tuple[int, Cable, str]] = []
+    for b in changed:
+        start = b * SEARCH_BATCH
+        batch = ids[start : start + SEARCH_BATCH]
+        docs = [(doc, i) for doc, i in enumerate(batch, start) if i in gone and gone[i].digest != kept[i].digest]
+        if not docs or batch_key(start, batch, rows, ChainMap(gone, kept)) != old_keys[b]:
+            return None
+        for doc, i in docs:
+            old, new = (pool.cache.load_one(e.unit, e.index) for e in (gone[i], kept[i]))
+            if old is None or new is None:
+                return None
+            olds.append((doc, old, rows[i].href))
+            news.append((doc, new, rows[i].href))
+    return update.patch(output, [(partial(olds), partial(news))])

@@ -99,3 +99,25 @@ def test_a_new_tag_or_a_new_cable_remakes_the_index(tmp_path: Path, small_index:
     build(tmp_path / "content", out, Config(), jobs=2)
     assert len(small_index) == 3  # doc numbers shift
     _same_as_clean(tmp_path, out, "clean2")
+
+
+def test_an_edit_whose_old_parse_is_gone_from_the_cache_remakes_the_index(
+        tmp_path: Path, small_index: list[int]) -> None:
+    """The patch indexes the cable's old parse too; without it, the whole index is made again."""
+    import pickle
+    import sqlite3
+
+    files = _content(tmp_path)
+    out = tmp_path / "out"
+    build(tmp_path / "content", out, Config(), jobs=2)
+    cache = tmp_path / ".out.cache"
+    units = {}
+    for shard in (cache / "units").glob("*.pickle"):
+        units.update(pickle.loads(shard.read_bytes())[1])
+    (old_unit,) = [k for k, (entries, _) in units.items() if entries and entries[0].source == files[5].name]
+    with sqlite3.connect(cache / "parsed.sqlite") as db:
+        assert db.execute("DELETE FROM cables WHERE unit = ?", (old_unit,)).rowcount == 1
+    _edit(files[5], "SUBJECT:", "SUBJECT: QUOKKA")
+    build(tmp_path / "content", out, Config(), jobs=2)
+    assert len(small_index) == 2
+    _same_as_clean(tmp_path, out, "clean")

@@ -3,14 +3,15 @@
 A full index merges the partial index of every batch of 1,000 cables: at 251,287 cables
 that is most of the time of a one-cable rebuild. When the cables keep their doc numbers
 (no cable added or removed, no id changed) and only the text or subject of some changed,
-only a few files can differ:
+only a few files can differ. :func:`patch` takes partial indexes of the changed docs alone,
+old parse and new (``searchplan.patch``), and rewrites:
 
-- the term shards of the terms whose postings differ between the batch's old and new
-  partial index (for an edited subject: a handful of terms). A shard holds the terms of
-  one two-character group (``index.group_of``); the group's shards are read back from
-  ``output/``, the changed terms' postings rewritten for the batch's docs, and the group
-  cut into shards again by the same rule as a full build (``index.split_shards``);
-- the doc-table files of the changed docs (subject, snippet text);
+- the term shards of the terms whose postings differ between the two (for an edited subject:
+  a handful of terms). A shard holds the terms of one two-character group
+  (``index.group_of``); the group's shards are read back from ``output/``, the changed terms'
+  postings rewritten for those docs, and the group cut into shards again by the same rule as
+  a full build (``index.split_shards``);
+- the doc-table files of the changed docs (subject, snippet text), read back and patched;
 - ``meta.js`` when a group's shard prefixes changed.
 
 Anything else (a new date, tag, origin, classification or id) returns ``None``: the
@@ -28,10 +29,11 @@ from pathlib import Path
 from . import codec
 from .index import (
     DOC_CHUNK,
+    FOLDER,
     VERSION,
     _script,
+    doc_table,
     group_of,
-    partial_doc_table,
     shard_file,
     split_shards,
 )
@@ -67,7 +69,7 @@ def _changed_terms(old: tuple, new: tuple) -> list[str]:
     return sorted(set(out))
 
 
-def _patch_term(current: list[str] | None, docs: range, body: dict[int, int], subject: set[int]
+def _patch_term(current: list[str] | None, docs: frozenset[int], body: dict[int, int], subject: set[int]
                 ) -> list[str] | None:
     """``[body, subject]`` postings of a term with the docs of ``docs`` replaced; None if empty."""
     old_body, old_subject = current or ("", "")
@@ -94,10 +96,9 @@ def patch(output: Path, changes: Iterable[tuple[bytes, bytes]]
         return None
     if not isinstance(meta, dict) or meta.get("version") != VERSION:
         return None
-    n = int(meta["docs"])
-    changed: dict[str, list[tuple[str, range, dict[int, int], set[int]]]] = {}
-    chunks: dict[int, tuple] = {}
-    """Doc-table file -> the new partial index holding its docs."""
+    changed: dict[str, list[tuple[str, frozenset[int], dict[int, int], set[int]]]] = {}
+    chunks: dict[int, dict[int, tuple[str, str]]] = {}
+    """Doc-table file -> its changed docs' new (row, text)."""
     for old_bytes, new_bytes in changes:
         old, new = pickle.loads(old_bytes), pickle.loads(new_bytes)
         if old[0] != VERSION or new[0] != VERSION:
@@ -110,13 +111,13 @@ def patch(output: Path, changes: Iterable[tuple[bytes, bytes]]
         docs = sorted(new[6])
         if not docs:
             continue
-        span = range(docs[0], docs[-1] + 1)
+        span = frozenset(docs)
         for term in _changed_terms(old, new):
             if _term(old, term) != (value := _term(new, term)):
                 changed.setdefault(group_of(term), []).append((term, span, *value))
         for d in docs:
             if old[6][d] != new[6][d] or old[8].get(d) != new[8].get(d):
-                chunks[d // DOC_CHUNK] = new
+                chunks.setdefault(d // DOC_CHUNK, {})[d] = (new[6][d], new[8].get(d, b"").decode("utf-8", "replace"))
     files: dict[str, bytes] = {}
     removed: list[str] = []
     shards = set(meta["shards"])
@@ -144,13 +145,32 @@ def patch(output: Path, changes: Iterable[tuple[bytes, bytes]]
         new_prefixes = {p for p, _ in made}
         removed += [f"search/t/{p[0]}/t{p}.js" for p in mine if p not in new_prefixes]
         shards = (shards - set(mine)) | new_prefixes
-    for c, part in chunks.items():
-        rel, data = partial_doc_table(c, n, part[6], part[8])
-        files[rel] = data
+    for c, docs_rows in chunks.items():
+        made = _patch_chunk(root, c, docs_rows)
+        if made is None:
+            return None
+        files[made[0]] = made[1]
     if shards != set(meta["shards"]):
         meta["shards"] = sorted(shards)
         files["search/meta.js"] = _script("meta", meta)
     return files, removed
+
+
+def _patch_chunk(root: Path, c: int, docs: dict[int, tuple[str, str]]) -> tuple[str, bytes] | None:
+    """Doc-table file ``c`` as in ``output/``, with the (row, text) of ``docs`` put in."""
+    try:
+        current = _read_script(root / "d" / str(c // FOLDER) / f"{c}.js")
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(current, list):
+        return None
+    entries = [None if e is None else (json.dumps(e[:-1], ensure_ascii=True, separators=(",", ":")), e[-1])
+               for e in current]
+    for d, entry in docs.items():
+        if not 0 <= d - c * DOC_CHUNK < len(entries):
+            return None
+        entries[d - c * DOC_CHUNK] = entry
+    return doc_table(c, entries)
 
 
 def _meta_row(row: str) -> list:
