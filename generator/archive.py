@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from . import paths
 from .model import WARNING, Cable, Diagnostic
 
 CABLE_SUFFIXES = {".html", ".htm", ".txt", ".md", ".csv", ".text", ""}
@@ -60,6 +61,10 @@ class Entry(NamedTuple):
     digest: bytes
     """Hash of the whole parsed cable: what its page and search entry are made from (one
     edited row of a 400-cable CSV unit changes one digest, not 400)."""
+    href: str
+    """The cable page's path in the site."""
+    row_digest: bytes
+    """Hash of what lists and links show of the cable (:func:`row_digest`)."""
 
     @classmethod
     def from_cable(cls, cable: Cable, unit: str, index: int, source: str, pickled: bytes) -> Entry:
@@ -80,7 +85,22 @@ class Entry(NamedTuple):
             partial=cable.partial,
             size=len(cable.body),
             digest=hashlib.sha1(pickled).digest()[:12],
+            href=(href := paths.cable_page(cable.id, cable.created)),
+            row_digest=row_digest(cable.id, cable.created, cable.subject, cable.origin or UNKNOWN_ORIGIN,
+                                  cable.classification or UNKNOWN_LEVEL, href),
         )
+
+
+UNKNOWN_ORIGIN = "Unknown origin"
+"""The origin shown for a cable that names none."""
+UNKNOWN_LEVEL = "UNKNOWN"
+"""The classification shown for a cable that names none."""
+
+
+def row_digest(cable_id: str, created: str, subject: str, origin: str, classification: str, href: str) -> bytes:
+    """A short hash of a cable's row (``views.CableRow``: what lists and links show of it);
+    made once, at parse time, since every build compares all of them."""
+    return hashlib.sha1("\0".join((cable_id, created, subject, origin, classification, href)).encode()).digest()[:12]
 
 
 def preference(entry: Entry) -> tuple:
@@ -126,7 +146,8 @@ def scan(content: Path) -> Iterator[tuple[str, str, int, int]]:
             if item.is_dir(follow_symlinks=False):
                 if not (rel == "" and name == "pages"):
                     yield from walk(item.path, sub + "/")
-            elif name not in ("cablesite.toml", "README.md") and os.path.splitext(name)[1].lower() in CABLE_SUFFIXES:
+            elif name not in ("cablesite.toml", "README.md") and (
+                    name[name.rfind("."):].lower() if "." in name else "") in CABLE_SUFFIXES:
                 try:
                     st = item.stat()
                 except OSError:

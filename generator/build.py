@@ -171,8 +171,8 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         archive = index(kept)
         result.phases["index"] = time.monotonic() - start - sum(result.phases.values())
         # 3. plan
-        rows = {i: site.row(e) for i, e in kept.items()}
-        digests = site.row_digests(rows)
+        rows = site.Rows(kept)
+        digests = {i: e.row_digest for i, e in kept.items()}
         diagnostics.extend(editorial)
         jobs_by_unit: dict[str, list[site.CableJob]] = {}
         render_pages: list[site.Page] = []
@@ -194,7 +194,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             else:
                 pages.append(item)
                 page_paths.append(item.path)
-        files = _static_files(renderer, config, rows, page_paths)
+        files = _static_files(renderer, config, kept, page_paths)
         tag_infos: dict = {}
         for cable_id, page, js, key in site.cable_pages(archive, rows, digests, fp, config.cable_json):
             keys[page] = key
@@ -213,7 +213,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         search_batches: list = []
         patch_batches: list[int] = []
         if site_info.search:
-            search_batches, new.search_batches, new.search_docs, doc_ids = searchplan.plan(kept, rows)
+            search_batches, new.search_batches, new.search_docs, doc_ids = searchplan.plan(kept)
             new.search_key = hashlib.sha1("".join(new.search_batches).encode()).hexdigest()
             patch_batches = [i for i, (a, b) in enumerate(zip(old.search_batches, new.search_batches, strict=False))
                              if a != b]
@@ -250,7 +250,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                 changed.append((rel, write.put(output, mode, rel, data)))
             gone = {e.id: e for k in old.units.keys() - new.units.keys() for e in old.units[k][0]} \
                 if search_batches and not full else {}
-            patched = searchplan.patch(pool, output, kept, rows, doc_ids, old.search_batches,
+            patched = searchplan.patch(pool, output, kept, doc_ids, old.search_batches,
                                        patch_batches, gone) if gone else None
             if patched is not None:  # the index's other files stay as they are
                 keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/") and p not in patched[1])
@@ -416,11 +416,11 @@ def _editorial_pages(pages: list[tuple[site.Page, _Editorial]], rows: dict[str, 
     return out
 
 
-def _static_files(renderer, config: Config, rows: dict[str, CableRow],
+def _static_files(renderer, config: Config, kept: dict[str, Entry],
                   page_paths: list[str]) -> dict[str, bytes]:
     """The theme's assets, sitemaps and robots.txt: cheap to make, compared by their bytes."""
     files = dict(renderer.static_files())
-    listed = sorted([r.href for r in rows.values()]
+    listed = sorted([e.href for e in kept.values()]
                     + [p for p in page_paths if p.endswith(".html") and p != "404.html"])
     files.update(feeds.sitemaps(config.base_url, listed))
     files["robots.txt"] = feeds.robots(config.base_url)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import paths
-from .archive import Archive, Entry
+from .archive import UNKNOWN_LEVEL, UNKNOWN_ORIGIN, Archive, Entry
 from .config import Config
 from .model import fast_pickle
 from .views import (
@@ -83,11 +83,20 @@ class FeedView:
     rows: tuple[CableRow, ...]
 
 
-def row_digests(rows: dict[str, CableRow]) -> dict[str, bytes]:
-    """A short hash of each cable's row: what lists and links show of it."""
-    return {i: hashlib.sha1("\0".join(
-        (r.id, r.created, r.subject, r.origin, r.classification, r.href)).encode()).digest()[:12]
-        for i, r in rows.items()}
+class Rows(dict):
+    """Cable id -> :class:`CableRow`, each made when first asked for: a rebuild shows few.
+    ``in`` answers for every kept cable; iterate the entries, not this."""
+
+    def __init__(self, entries: dict[str, Entry]) -> None:
+        super().__init__()
+        self.entries = entries
+
+    def __missing__(self, cable_id: str) -> CableRow:
+        made = self[cable_id] = row(self.entries[cable_id])
+        return made
+
+    def __contains__(self, cable_id: object) -> bool:
+        return cable_id in self.entries
 
 
 def page_key(fingerprint: bytes, page: Page, digests: dict[str, bytes]) -> bytes:
@@ -115,9 +124,9 @@ def row(e: Entry) -> CableRow:
         id=e.id,
         created=e.created,
         subject=e.subject,
-        origin=e.origin or "Unknown origin",
-        classification=e.classification or "UNKNOWN",
-        href=paths.cable_page(e.id, e.created),
+        origin=e.origin or UNKNOWN_ORIGIN,
+        classification=e.classification or UNKNOWN_LEVEL,
+        href=e.href,
     )
 
 
@@ -148,7 +157,7 @@ def cable_pages(archive: Archive, rows: dict[str, CableRow], digests: dict[str, 
     levels: dict[str, str] = {}
     cited_by, neighbours = archive.cited_by, archive.neighbours
     for cable_id, e in archive.entries.items():
-        page = rows[cable_id].href
+        page = e.href
         js = page[:-5] + ".json" if json else ""
         origin = e.origin or "Unknown origin"
         if origin not in origins:
