@@ -13,9 +13,9 @@
    folder, then swap or patch ``output/`` atomically (``write.py``). Files whose
    bytes did not change are not rewritten.
 
-What runs in the worker processes is in ``workers.py``. The manifest (keys, units,
-diagnostics) lives in ``.<output>.cache/`` beside
-the output, with the parse cache.
+What runs in the worker processes is in ``workers.py``. The manifest (keys, file stamps,
+listing signatures) lives in ``.<output>.cache/`` beside the output, with the parse cache and
+the units' entries and diagnostics in shards by key (``units/``: an edit rewrites two).
 """
 
 from __future__ import annotations
