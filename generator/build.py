@@ -1,9 +1,10 @@
 """``cablesite build``: read everything, index, then render and write — in that order.
 
-1. **Load.** Every input file (or batch of ``cables.csv`` rows) is a unit. A unit
-   whose path, size and mtime match the last build is taken from the manifest;
-   others are read and parsed in worker processes, with the parse cached by
-   content hash. Only metadata comes back.
+1. **Load** (``load.py``). Every input file (or batch of ``cables.csv`` rows) is a
+   unit. A unit whose path, size and mtime match the last build is taken from the
+   build record (``record.py``); others are read and parsed in worker processes, with
+   the parse cached by content hash. Only metadata comes back. Editorial pages are
+   read too (``editorial.py``).
 2. **Index.** Duplicates resolved, references and backlinks, listings.
 3. **Plan.** Every output file with the data it shows (``site.py``). A page's
    *key* hashes that data with the theme's and settings' fingerprints; a page
@@ -13,9 +14,9 @@
    folder, then swap or patch ``output/`` atomically (``write.py``). Files whose
    bytes did not change are not rewritten.
 
-What runs in the worker processes is in ``workers.py``. The manifest (keys, file stamps,
-listing signatures) lives in ``.<output>.cache/`` beside the output, with the parse cache and
-the units' entries and diagnostics in shards by key (``units/``: an edit rewrites two).
+What runs in the worker processes is in ``workers.py``; the search index's part of steps 3
+and 4 in ``searchplan.py``. The build record lives in ``.<output>.cache/`` beside the output,
+with the parse cache (``archive.Cache``) and the search index's cached partials.
 """
 
 from __future__ import annotations
@@ -23,60 +24,24 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import pickle
-import re
-import shutil
 import sys
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import feeds, paths, searchplan, site, write
-from .archive import (
-    PARSER_VERSION,
-    SITE_VERSION,
-    Entry,
-    choose,
-    index,
-    scan,
-)
+from . import editorial, feeds, record, searchplan, site, write
+from .archive import PARSER_VERSION, SITE_VERSION, Entry, choose, index
 from .config import Config, ConfigError, load_config
+from .load import load_units
 from .model import ERROR, WARNING, Diagnostic
 from .parse.tags import GLOSSARY
-from .views import CableRow, EditorialView, Link, SiteInfo
-from .workers import BuildError, Pool, parse_unit, render_task, search_partial_path
+from .views import Link, SiteInfo
+from .workers import BuildError, Pool, render_task, search_partial_path
 
 PATCH_LIMIT = 2000
 """Above this many changed files the build makes a fresh tree instead of patching."""
 SHOWN_DIAGNOSTICS = 200
-
-
-@dataclass(slots=True)
-class Manifest:
-    """What the last build saw and made; the basis of incremental builds."""
-
-    fingerprint: str = ""
-    code: str = ""
-    """The code version the units were parsed with: another version re-reads every file."""
-    files: dict[str, tuple[int, int, str]] = field(default_factory=dict)
-    """Input path -> (size, mtime_ns, unit key) of one-unit files."""
-    units: dict[str, tuple[list[Entry], list[Diagnostic]]] = field(default_factory=dict)
-    """Unit key -> its entries and diagnostics."""
-    csv_units: dict[str, list[str]] = field(default_factory=dict)
-    """CSV input path -> its unit keys, for a CSV whose (size, mtime) match."""
-    pages: dict[str, bytes] = field(default_factory=dict)
-    """Output path -> key of the page last written there."""
-    search_key: str = ""
-    """Hash of every input of the search index (the cables, their doc numbers and hrefs)."""
-    search_batches: list[str] = field(default_factory=list)
-    """Cache key of each batch's partial index, in doc order."""
-    search_docs: str = ""
-    """Hash of the doc numbering (every cable's href in doc order): kept, the index can be patched."""
-    editorial: str = ""
-    """Hash of the editorial pages' paths and texts."""
-    listings: dict[str, bytes] = field(default_factory=dict)
-    """Listing base path -> :meth:`site.Listing.signature`: an unchanged listing's pages are not planned."""
 
 
 @dataclass(slots=True)
@@ -137,22 +102,22 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
     if output == content or output in content.parents:
         raise BuildError(f"the output folder {output} must not hold the content folder")
     cache_root = output.parent / f".{output.name}.cache"
-    editorial, editorial_pages = _editorial(content)
+    editorial_diags, editorial_pages = editorial.read(content)
     site_info = _site_info(config, tuple(Link(v.title, p.path, 0) for p, v in editorial_pages))
     renderer = Renderer(Path(config.theme), site_info)
     fingerprint = hashlib.sha256(f"{PARSER_VERSION}:{SITE_VERSION}:{config.fingerprint()}:{renderer.fingerprint}:"
                                  f"{site_info!r}:{sorted(GLOSSARY.items())!r}".encode()).hexdigest()
     result = Result()
     with Pool(jobs, (config, site_info, output, cache_root)) as pool:
-        old = _load_manifest(cache_root)  # after the workers start: they need none of it
+        old = record.read(cache_root)  # after the workers start: they need none of it
         # 1. load
-        new = Manifest(fingerprint, PARSER_VERSION, editorial=hashlib.sha1(
+        new = record.Manifest(fingerprint, PARSER_VERSION, editorial=hashlib.sha1(
             repr([(p.path, e.title, e.text) for p, e in editorial_pages]).encode()).hexdigest())
         if old.code != PARSER_VERSION:
             if old.code:  # parsed by other code: none of the cache can be used (no worker has it open yet)
                 pool.cache.clear()
-            old = Manifest(pages=old.pages)
-        entries, diagnostics = _load(content, old, new, pool, progress)
+            old = record.Manifest(pages=old.pages)
+        entries, diagnostics = load_units(content, old, new, pool, progress)
         result.phases["load"] = time.monotonic() - start
         # 2. index
         kept, dup = choose(entries)
@@ -163,7 +128,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                 and old.editorial == new.editorial
                 and new.files == old.files and output.is_dir() and (cache_root / "manifest.pickle").is_file()):
             # No input of any page changed (cables, settings, theme, code, editorial pages): done.
-            diagnostics.extend(editorial)
+            diagnostics.extend(editorial_diags)
             write.recover(output)  # what an interrupted build may have left beside output/
             result.unchanged = len(old.pages)
             result.seconds = time.monotonic() - start
@@ -173,7 +138,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         # 3. plan
         rows = site.Rows(kept)
         digests = {i: e.row_digest for i, e in kept.items()}
-        diagnostics.extend(editorial)
+        diagnostics.extend(editorial_diags)
         jobs_by_unit: dict[str, list[site.CableJob]] = {}
         render_pages: list[site.Page] = []
         keys: dict[str, bytes] = {}
@@ -182,7 +147,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         pages: list[site.Page] = []
         page_paths: list[str] = []
         for item in [*site.plan_indexes(archive, rows, GLOSSARY, config, site_info),
-                     *_editorial_pages(editorial_pages, rows)]:
+                     *editorial.render(editorial_pages, rows)]:
             if isinstance(item, site.Listing):
                 signature = new.listings[item.base] = item.signature(fp, digests)
                 item_paths = item.paths(config.per_page)
@@ -295,125 +260,13 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         result.seconds = time.monotonic() - start
         return result  # nothing changed: the record on disk is already this build's
     try:
-        _save_manifest(cache_root, new, old.units)
+        record.save(cache_root, new, old.units)
     except OSError as exc:
         raise BuildError(
             f"the site in {output} is complete, but the build record could not be saved "
             f"({exc.strerror or exc}); the next build will render every page again") from None
     result.seconds = time.monotonic() - start
     return result
-
-
-def _load(content: Path, old: Manifest, new: Manifest, pool: Pool,
-          progress: bool) -> tuple[list[Entry], list[Diagnostic]]:
-    """Entries and diagnostics of every unit; unchanged files come from the manifest."""
-    entries: list[Entry] = []
-    diagnostics: list[Diagnostic] = []
-    tasks: list[tuple[str, str, int, int]] = []
-    stamps: dict[str, tuple[int, int]] = {}
-    for rel, abs_path, size, mtime in scan(content):
-        if size < 0:
-            diagnostics.append(Diagnostic(rel, 0, ERROR, "cannot read the file"))
-            continue
-        stamp = stamps[rel] = (size, mtime)
-        prev = old.files.get(rel)
-        keys = old.csv_units.get(rel, [prev[2]] if prev else [])
-        if prev and prev[:2] == stamp and keys and all(k in old.units for k in keys):
-            new.files[rel] = prev
-            if rel in old.csv_units:
-                new.csv_units[rel] = keys
-            for k in keys:
-                new.units[k] = old.units[k]
-            continue
-        if rel.lower().endswith(".csv") and size > CSV_CHUNK:
-            new.csv_units[rel] = []
-            tasks.extend((abs_path, rel, a, b) for a, b in csv_ranges(Path(abs_path)))
-        else:
-            tasks.append((abs_path, rel, 0, -1))
-    for res in pool.imap(parse_unit, tasks, progress, "parsing"):
-        if not res.key:
-            diagnostics.extend(res.diagnostics)
-            continue
-        new.units[res.key] = (res.entries, res.diagnostics)
-        if res.source in new.csv_units:
-            new.csv_units[res.source].append(res.key)
-            new.files[res.source] = (*stamps[res.source], "")
-        else:
-            new.files[res.source] = (*stamps[res.source], res.key)
-    for unit_entries, unit_diags in new.units.values():
-        entries.extend(unit_entries)
-        diagnostics.extend(unit_diags)
-    diagnostics.sort(key=lambda d: (d.path, d.line, d.message))
-    return entries, diagnostics
-
-
-CSV_CHUNK = 4 << 20
-"""Bytes of a big ``cables.csv`` per unit (about 400 cables)."""
-_CSV_RECORD = re.compile(rb'\n"(\d+)","\d{1,2}/\d{1,2}/\d{4}')
-
-
-def csv_ranges(path: Path) -> list[tuple[int, int]]:
-    """Split a big ``cables.csv`` into byte ranges that each start at a record.
-
-    Each cut is moved forward to the next line that opens a record
-    (``"<row>","<M/D/YYYY``), so workers can parse the ranges on their own.
-    """
-    size = path.stat().st_size
-    cuts = [0]
-    with open(path, "rb") as f:
-        pos = CSV_CHUNK
-        while pos < size:
-            f.seek(pos)
-            window = f.read(1 << 20)
-            m = _CSV_RECORD.search(window)
-            if not m:
-                pos += len(window) or 1
-                continue
-            cut = pos + m.start() + 1
-            if cut > cuts[-1]:
-                cuts.append(cut)
-            pos = cut + CSV_CHUNK
-    cuts.append(size)
-    return list(zip(cuts, cuts[1:], strict=False))
-
-
-@dataclass(frozen=True, slots=True)
-class _Editorial:
-    title: str
-    text: str
-
-
-def _editorial(content: Path) -> tuple[list[Diagnostic], list[tuple[site.Page, _Editorial]]]:
-    """Read ``content/pages/*.md``: each becomes ``pages/<name>.html``, titled by its first heading."""
-    from .markdown import render_markdown
-
-    folder = content / "pages"
-    diagnostics: list[Diagnostic] = []
-    pages: list[tuple[site.Page, _Editorial]] = []
-    if not folder.is_dir():
-        return diagnostics, pages
-    for path in sorted(folder.glob("*.md")):
-        rel = path.relative_to(content).as_posix()
-        try:
-            text = path.read_bytes().decode("utf-8", errors="replace")
-        except OSError as exc:
-            diagnostics.append(Diagnostic(rel, 0, ERROR, f"cannot read: {exc.strerror or exc}"))
-            continue
-        out = f"pages/{paths.safe_name(path.stem)}.html"
-        title = render_markdown(text, link_cable=lambda _i: None)[0] or path.stem.replace("-", " ").capitalize()
-        pages.append((site.Page(out, "editorial", None), _Editorial(title, text)))
-    return diagnostics, pages
-
-
-def _editorial_pages(pages: list[tuple[site.Page, _Editorial]], rows: dict[str, CableRow]) -> list[site.Page]:
-    """Render the Markdown now that the archive's ids are known (cable ids in the text become links)."""
-    from .markdown import render_markdown
-
-    out = []
-    for page, ed in pages:
-        html = render_markdown(ed.text, link_cable=lambda i: f"../{rows[i].href}" if i in rows else None)[1]
-        out.append(site.Page(page.path, "editorial", EditorialView(ed.title, html)))
-    return out
 
 
 def _static_files(renderer, config: Config, kept: dict[str, Entry],
@@ -433,64 +286,6 @@ def _render(pool: Pool, jobs_by_unit: dict[str, list[site.CableJob]], pages: lis
     tasks: list[tuple[str, str, object]] = [("c", mode, t) for t in jobs_by_unit.items()]
     tasks += [("p", mode, pages[i : i + 50]) for i in range(0, len(pages), 50)]
     return pool.imap(render_task, tasks, progress, "rendering")
-
-
-def _load_manifest(cache_root: Path) -> Manifest:
-    try:
-        with open(cache_root / "manifest.pickle", "rb") as f:
-            manifest = pickle.load(f)
-        for name in Manifest.__slots__:  # one written by an older version lacks a field
-            getattr(manifest, name)
-        if not isinstance(manifest, Manifest):
-            return Manifest()
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
-        return Manifest()
-    manifest.units = _load_units(cache_root, manifest.code)
-    return manifest
-
-
-UNITS = "units"
-"""Folder of the build record's units (beside ``manifest.pickle``), in shards by the first two
-characters of their keys: an edit rewrites two shards, not the entries of the whole archive
-(pickling 251,287 entries took 2.2 s)."""
-
-
-def _load_units(cache_root: Path, code: str) -> dict[str, tuple[list[Entry], list[Diagnostic]]]:
-    """Every unit of the shards written by this code. A unit missing here (a lost or damaged
-    shard) only costs its file a new read: ``_load`` finds it not in the record."""
-    units: dict[str, tuple[list[Entry], list[Diagnostic]]] = {}
-    try:
-        shards = sorted((cache_root / UNITS).glob("*.pickle"))
-    except OSError:
-        return units
-    for path in shards:
-        try:
-            with open(path, "rb") as f:
-                shard_code, shard = pickle.load(f)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
-            continue
-        if shard_code == code and isinstance(shard, dict):
-            units.update(shard)
-    return units
-
-
-def _save_manifest(cache_root: Path, manifest: Manifest, old_units: dict[str, object]) -> None:
-    """Write the record: the shards of units that came or went since ``old_units``, then the rest."""
-    cache_root.mkdir(parents=True, exist_ok=True)
-    folder = cache_root / UNITS
-    if not old_units:  # a first build, or one after a code change: no shard is worth keeping
-        shutil.rmtree(folder, ignore_errors=True)
-    shards: dict[str, dict] = {k[:2]: {} for k in manifest.units.keys() ^ old_units.keys()}
-    if shards:
-        for key, unit in manifest.units.items():
-            shard = shards.get(key[:2])
-            if shard is not None:
-                shard[key] = unit
-        for name, shard in sorted(shards.items()):
-            write.write_file(folder / f"{paths.safe_name(name)}.pickle",
-                             pickle.dumps((manifest.code, shard), protocol=pickle.HIGHEST_PROTOCOL))
-    rest = replace(manifest, units={})
-    write.write_file(cache_root / "manifest.pickle", pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def run_build(args) -> int:

@@ -1,0 +1,89 @@
+"""The build's first phase: every input file (or byte range of a big ``cables.csv``) as a unit.
+
+A unit whose path, size and mtime match the build record is taken from it; the others are
+read and parsed in the worker processes (``workers.parse_unit``), their parse cached by
+content hash. Only the cables' metadata (:class:`~generator.archive.Entry`) comes back.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .archive import Entry, scan
+from .model import ERROR, Diagnostic
+from .record import Manifest
+from .workers import Pool, parse_unit
+
+
+def load_units(content: Path, old: Manifest, new: Manifest, pool: Pool,
+               progress: bool) -> tuple[list[Entry], list[Diagnostic]]:
+    """Entries and diagnostics of every unit; unchanged files come from the manifest."""
+    entries: list[Entry] = []
+    diagnostics: list[Diagnostic] = []
+    tasks: list[tuple[str, str, int, int]] = []
+    stamps: dict[str, tuple[int, int]] = {}
+    for rel, abs_path, size, mtime in scan(content):
+        if size < 0:
+            diagnostics.append(Diagnostic(rel, 0, ERROR, "cannot read the file"))
+            continue
+        stamp = stamps[rel] = (size, mtime)
+        prev = old.files.get(rel)
+        keys = old.csv_units.get(rel, [prev[2]] if prev else [])
+        if prev and prev[:2] == stamp and keys and all(k in old.units for k in keys):
+            new.files[rel] = prev
+            if rel in old.csv_units:
+                new.csv_units[rel] = keys
+            for k in keys:
+                new.units[k] = old.units[k]
+            continue
+        if rel.lower().endswith(".csv") and size > CSV_CHUNK:
+            new.csv_units[rel] = []
+            tasks.extend((abs_path, rel, a, b) for a, b in csv_ranges(Path(abs_path)))
+        else:
+            tasks.append((abs_path, rel, 0, -1))
+    for res in pool.imap(parse_unit, tasks, progress, "parsing"):
+        if not res.key:
+            diagnostics.extend(res.diagnostics)
+            continue
+        new.units[res.key] = (res.entries, res.diagnostics)
+        if res.source in new.csv_units:
+            new.csv_units[res.source].append(res.key)
+            new.files[res.source] = (*stamps[res.source], "")
+        else:
+            new.files[res.source] = (*stamps[res.source], res.key)
+    for unit_entries, unit_diags in new.units.values():
+        entries.extend(unit_entries)
+        diagnostics.extend(unit_diags)
+    diagnostics.sort(key=lambda d: (d.path, d.line, d.message))
+    return entries, diagnostics
+
+
+CSV_CHUNK = 4 << 20
+"""Bytes of a big ``cables.csv`` per unit (about 400 cables)."""
+_CSV_RECORD = re.compile(rb'\n"(\d+)","\d{1,2}/\d{1,2}/\d{4}')
+
+
+def csv_ranges(path: Path) -> list[tuple[int, int]]:
+    """Split a big ``cables.csv`` into byte ranges that each start at a record.
+
+    Each cut is moved forward to the next line that opens a record
+    (``"<row>","<M/D/YYYY``), so workers can parse the ranges on their own.
+    """
+    size = path.stat().st_size
+    cuts = [0]
+    with open(path, "rb") as f:
+        pos = CSV_CHUNK
+        while pos < size:
+            f.seek(pos)
+            window = f.read(1 << 20)
+            m = _CSV_RECORD.search(window)
+            if not m:
+                pos += len(window) or 1
+                continue
+            cut = pos + m.start() + 1
+            if cut > cuts[-1]:
+                cuts.append(cut)
+            pos = cut + CSV_CHUNK
+    cuts.append(size)
+    return list(zip(cuts, cuts[1:], strict=False))
