@@ -54,9 +54,9 @@ FOLDER = 1000
 VERSION = 1
 _ALPHABET_BYTES = codec.ALPHABET.encode("ascii")
 
-_SPACE = re.compile(r"\s+")
 _FIRST_PARA = re.compile(r"^[ \t]*(?:\u00b6[ \t]*)?1\.[ \t]", re.MULTILINE)
 _ID = re.compile(r"^(\d\d)([A-Z]+)(\d+)$")
+_NOT_STATION = re.compile(r"[^A-Z0-9]")
 
 
 def snippet_text(body: str) -> str:
@@ -64,13 +64,13 @@ def snippet_text(body: str) -> str:
     preamble) when it starts early, whitespace folded, cut to :data:`TEXT_LIMIT` characters."""
     m = _FIRST_PARA.search(body, 0, 4000)
     text = body[m.start():] if m else body
-    return _SPACE.sub(" ", text[: TEXT_LIMIT * 2]).strip()[:TEXT_LIMIT]
+    return " ".join(text[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]  # str.split: the whitespace of \s
 
 
 def _station(cable: Cable) -> str:
     m = _ID.match(cable.id)
     station = cable.station or (m.group(2) if m else "")
-    return re.sub(r"[^A-Z0-9]", "", station.upper())
+    return _NOT_STATION.sub("", station.upper())
 
 
 def _facet_file(kind: str, value: str) -> str:
