@@ -263,17 +263,20 @@ class Pool:
             self.pool = None
         _worker["cache"].close()  # type: ignore[attr-defined]
 
-    def imap(self, fn, tasks: list, progress: bool, label: str) -> Iterable:
-        if not tasks:
+    def imap(self, fn, tasks: Iterable, progress: bool, label: str, total: int | None = None) -> Iterable:
+        """``fn`` over ``tasks`` in the workers, results in order; ``total`` counts ``tasks``
+        when it is an iterator (taken from it as the workers need them)."""
+        n = len(tasks) if total is None else total  # type: ignore[arg-type]
+        if not n:
             return []
-        if self.pool is None or len(tasks) < 4:
+        if self.pool is None or n < 4:
             results: Iterable = map(fn, tasks)
         else:
-            results = self.pool.imap(fn, tasks, chunksize=max(1, min(64, len(tasks) // (self.jobs * 8))))
+            results = self.pool.imap(fn, tasks, chunksize=max(1, min(64, n // (self.jobs * 8))))
         if progress:
             from tqdm import tqdm
 
-            results = tqdm(results, total=len(tasks), desc=label, unit="task", file=sys.stderr, leave=False)
+            results = tqdm(results, total=n, desc=label, unit="task", file=sys.stderr, leave=False)
         return results
 
 
