@@ -24,11 +24,10 @@ import re
 
 from ..model import Recipient
 
-_SPACE = re.compile(r"\s+")
-
 
 def _fold(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
+    """Whitespace runs as one space, ends stripped (``str.split`` splits at what ``\\s`` matches)."""
+    return " ".join(text.split())
 
 
 def _line_of(text: str, offset: int) -> int:
