@@ -296,9 +296,10 @@ def parse_declassify(text: str) -> tuple[str, int]:
 # --- summary and signer -----------------------------------------------------------------
 
 _SUMMARY = re.compile(
-    r"(?im)(?<![^\s.)])SUMMARY(?:\s+AND\s+(?:COMMENT|ACTION\s+REQUEST))?"
+    r"(?im)(?=s)(?<![^\s.)])SUMMARY(?:\s+AND\s+(?:COMMENT|ACTION\s+REQUEST))?"
     r"\s*(?::|\.|-{1,2}|\n\s*-{3,}[ \t]*\n|[ \t]*$)"
 )
+"""``Summary:`` and its variants; the lookahead first lets the engine skip to candidates."""
 _END_SUMMARY = re.compile(r"\(?\bEND\s+(?:OF\s+)?SUMMARY\b\s*(?:AND\s+COMMENT\b)?\.?\)?", re.IGNORECASE)
 _PARA_MARK = re.compile(r"^(?:¶\s*)?(?:\d{1,2}\s*\.\s*)?(?:\(\s*[A-Z]{1,4}(?:\s*/+\s*[A-Z]{1,8})*\s*\)\s*)?")
 _SUMMARY_MAX = 6000
