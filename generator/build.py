@@ -155,6 +155,13 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                 page_paths += item_paths
                 if reuse_ok and old.listings.get(item.base) == signature and all(p in old.pages for p in item_paths):
                     keys.update((p, old.pages[p]) for p in item_paths)  # nothing it shows changed
+                elif reuse_ok:  # keep the pages whose key did not change, make the others
+                    years = site.per_year(item.ids, archive.year_of)
+                    page_keys = item.page_keys(fp, digests, years, config.per_page)
+                    keys.update(page_keys)
+                    todo_paths = {p for p, k in page_keys if old.pages.get(p) != k}
+                    if todo_paths:
+                        render_pages.extend(item.pages(archive, rows, config, todo_paths, years))
                 else:
                     pages.extend(item.pages(archive, rows, config))
             else:

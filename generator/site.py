@@ -101,21 +101,31 @@ class Rows(dict):
 
 def page_key(fingerprint: bytes, page: Page, digests: dict[str, bytes]) -> bytes:
     """The hash of everything a page shows; listings and feeds hash their rows by digest."""
-    h = hashlib.sha1(fingerprint)
-    h.update(page.path.encode() + b"\0" + page.kind.encode())
     view = page.view
     if isinstance(view, ListingView):
-        pager = view.pager  # its hrefs follow from the first and the count: a listing of P pages
-        h.update(repr((view.kind, view.title, view.tag, view.total, view.per_year,  # hashes O(P), not O(P²)
-                       (pager.page, pager.pages, pager.hrefs[:1]), view.feed_href, view.up, view.children)).encode())
-        for r in view.rows:
-            h.update(digests[r.id])
-    elif isinstance(view, FeedView):
+        pager = view.pager
+        return _listing_key(fingerprint, page.path, (
+            view.kind, view.title, view.tag, view.total, view.per_year,
+            (pager.page, pager.pages, pager.hrefs[:1]), view.feed_href, view.up, view.children),
+            [r.id for r in view.rows], digests)
+    h = hashlib.sha1(fingerprint)
+    h.update(page.path.encode() + b"\0" + page.kind.encode())
+    if isinstance(view, FeedView):
         h.update(view.title.encode())
         for r in view.rows:
             h.update(digests[r.id])
     else:
         h.update(pickle.dumps(view, protocol=4))
+    return h.digest()
+
+
+def _listing_key(fingerprint: bytes, path: str, fields: tuple, ids: list[str], digests: dict[str, bytes]) -> bytes:
+    """A listing page's key: its view's fields (its pager as page, pages and first href: the
+    other hrefs follow, so a listing of P pages hashes O(P), not O(P²)) and its rows' digests."""
+    h = hashlib.sha1(fingerprint)
+    h.update(path.encode() + b"\0listing")
+    h.update(repr(fields).encode())
+    h.update(b"".join(map(digests.__getitem__, ids)))
     return h.digest()
 
 
@@ -227,11 +237,28 @@ class Listing:
         h.update(b"".join(map(digests.__getitem__, self.ids)))
         return h.digest()
 
-    def pages(self, archive: Archive, rows: dict[str, CableRow], config: Config) -> Iterator[Page]:
+    def page_keys(self, fingerprint: bytes, digests: dict[str, bytes], years: tuple[tuple[str, int], ...],
+                  per_page: int) -> list[tuple[str, bytes]]:
+        """(path, :func:`page_key`) of each page, without making the pages: a listing that
+        changed keeps the pages whose key did not (an edited cable changes one page of its
+        classification's 1,000). ``years``: :func:`per_year` of the listing."""
+        hrefs = tuple(self.paths(per_page))
+        first = hrefs[:1]
+        return [(href, _listing_key(fingerprint, href, (
+                    self.kind, self.title, self.tag, len(self.ids), years, (n, len(hrefs), first),
+                    self.feed, self.up, self.children if n == 1 else ()),
+                    self.ids[(n - 1) * per_page : n * per_page], digests))
+                for n, href in enumerate(hrefs, 1)]
+
+    def pages(self, archive: Archive, rows: dict[str, CableRow], config: Config,
+              only: set[str] | None = None, years: tuple[tuple[str, int], ...] | None = None) -> Iterator[Page]:
+        """The listing's pages (those of ``only`` when given: paths; ``years`` when known)."""
         size = config.per_page
         hrefs = tuple(self.paths(size))
-        years = per_year(self.ids, archive.year_of)
+        years = per_year(self.ids, archive.year_of) if years is None else years
         for n in range(1, len(hrefs) + 1):
+            if only is not None and hrefs[n - 1] not in only:
+                continue
             chunk = self.ids[(n - 1) * size : n * size]
             view = ListingView(
                 kind=self.kind,

@@ -375,3 +375,39 @@ def test_a_site_without_search_also_stops_early_when_nothing_changed(tmp_path: P
     assert not (tmp_path / "site" / "search").exists()
     assert (again.written, again.unchanged) == (0, first.written)
     assert "plan" not in again.phases  # stopped after loading
+
+
+def test_a_changed_listing_makes_only_its_pages_whose_key_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Listing.page_keys`` gives each page the key ``page_key`` gives the made page, so an edit
+    makes only the listing pages that show the edited cable, not every page of its listings."""
+    from generator import site
+
+    content = _copy_small_corpus(tmp_path)
+    config = Config(per_page=5)
+    out = tmp_path / "out"
+    made: list[str] = []
+    expand = site.Listing.pages
+
+    def spy(self, archive, rows, config, only=None, years=None):
+        pages = list(expand(self, archive, rows, config, only, years))
+        digests = {i: e.row_digest for i, e in rows.entries.items()}
+        keys = dict(self.page_keys(b"fp", digests, site.per_year(self.ids, archive.year_of), config.per_page))
+        for page in pages:
+            assert keys[page.path] == site.page_key(b"fp", page, digests), page.path
+        made.extend(p.path for p in pages)
+        return iter(pages)
+
+    monkeypatch.setattr(site.Listing, "pages", spy)
+    build(content, out, config, jobs=1)
+    every = len(made)
+    made.clear()
+    edited = sorted(content.iterdir())[3]
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace("SUBJECT:", "SUBJECT: EDITED FOR THE TEST", 1), encoding="utf-8")
+    build(content, out, config, jobs=1)
+    # one page of each listing that shows the cable: its tags, origin, classification, year, month
+    assert 3 <= len(made) <= 12 < every, (made, every)
+    assert all(p.startswith(("tag/", "origin/", "classification/", "date/")) for p in made), made
+    clean = tmp_path / "clean"
+    build(content, clean, config, jobs=1)
+    assert tree(out) == tree(clean)
