@@ -42,25 +42,16 @@ def load_units(content: Path, old: Manifest, new: Manifest, pool: Pool,
             tasks.extend((abs_path, rel, a, b) for a, b in csv_ranges(Path(abs_path)))
         else:
             tasks.append((abs_path, rel, 0, -1))
-    fresh: list[tuple[str, list[bytes], list[Diagnostic]]] = []
-    fresh_bytes = 0
     for res in pool.imap(parse_unit, tasks, progress, "parsing"):
         if not res.key:
             diagnostics.extend(res.diagnostics)
             continue
-        if res.parsed is not None:  # stored here, many units a transaction (the workers wait on none)
-            fresh.append((res.key, *res.parsed))
-            fresh_bytes += sum(map(len, res.parsed[0]))
-            if fresh_bytes > STORE_BYTES:
-                pool.cache.store(fresh)
-                fresh, fresh_bytes = [], 0
         new.units[res.key] = (res.entries, res.diagnostics)
         if res.source in new.csv_units:
             new.csv_units[res.source].append(res.key)
             new.files[res.source] = (*stamps[res.source], "")
         else:
             new.files[res.source] = (*stamps[res.source], res.key)
-    pool.cache.store(fresh)
     for unit_entries, unit_diags in new.units.values():
         entries.extend(unit_entries)
         diagnostics.extend(unit_diags)
@@ -68,8 +59,6 @@ def load_units(content: Path, old: Manifest, new: Manifest, pool: Pool,
     return entries, diagnostics
 
 
-STORE_BYTES = 32 << 20
-"""Parsed bytes the main process holds before storing them in the parse cache."""
 CSV_CHUNK = 4 << 20
 """Bytes of a big ``cables.csv`` per unit (about 400 cables)."""
 _CSV_RECORD = re.compile(rb'\n"(\d+)","\d{1,2}/\d{1,2}/\d{4}')

@@ -43,8 +43,7 @@ def _init_worker(config: Config, site_info: SiteInfo, output: Path, cache_root: 
 
 
 def parse_unit(task: tuple[str, str, int, int]) -> UnitResult:
-    """Read, hash and parse one input file, or one byte range of a big CSV (cache hit: unpickle).
-    A fresh parse goes back with the result, for the main process to store in the cache."""
+    """Read, hash and parse one input file, or one byte range of a big CSV (cache hit: unpickle)."""
     from . import parse
 
     abs_path, rel, start, end = task
@@ -57,11 +56,10 @@ def parse_unit(task: tuple[str, str, int, int]) -> UnitResult:
         return UnitResult(rel, "", [], [Diagnostic(rel, 0, ERROR, f"cannot read: {exc.strerror or exc}")])
     key = unit_key(f"{rel}@{start}" if end >= 0 else rel, data)
     cached = cache.load(key)
-    fresh = None
     if cached is None:
         cables, diagnostics = _parse_csv_range(rel, data) if end >= 0 else parse.read(rel, data)
         pickled = [pickle.dumps(c, protocol=pickle.HIGHEST_PROTOCOL) for c in cables]
-        fresh = (pickled, diagnostics)  # the main process caches it
+        cache.store(key, pickled, diagnostics)
     else:
         pickled, diagnostics = cached
         cables = [pickle.loads(p) for p in pickled]
@@ -71,7 +69,7 @@ def parse_unit(task: tuple[str, str, int, int]) -> UnitResult:
                    f"cable {c.id} holds {len(c.body) / 1e6:.1f} million characters of text; "
                    f"its page shows the first {MAX_TEXT:,}")
         for c in cables if max(len(c.body), len(c.original)) > MAX_TEXT]
-    return UnitResult(rel, key, entries, diagnostics, fresh)
+    return UnitResult(rel, key, entries, diagnostics)
 
 
 MAX_TEXT = 1_000_000
