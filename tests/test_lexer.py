@@ -11,6 +11,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.token import Comment, Generic, Keyword, Literal, Name, Number, Text, Token
 
 from generator.lexer import TelegramLexer, telegram_html
+from generator.lexer import tokens as fast_tokens
 
 SEED = REPO / "content" / "cables" / "07USNATO577.txt"
 
@@ -105,3 +106,24 @@ def test_corpus_cables_lex_fast(corpus: object) -> None:
         telegram_html(t)
     per_kb = (time.perf_counter() - start) / (size / 1024)
     assert per_kb < 0.0005, f"{per_kb * 1000:.3f} ms per KB"
+
+
+ODD_TEXTS = ("", "\n\n", "TO", "FM \n", "RUEHC/", "(C)", "X" * 5000, "\x00\ufffd ¶ é", "1. (", "DE R",
+             "XXXX abc XXXXX\nX\nXX def XXX\n\nXXXXXXXXXXXX\n", "abc XXX", "(C) XXXXXXXXX\n",
+             "TO RUEHC/SECSTATE WASHDC IMMEDIATE 1311\nINFO RUEHXX/XXXXXXXXXXXX\n\x0bBT\n")
+
+
+def test_fast_tokens_are_the_pygments_lexers_tokens(seed: str) -> None:
+    """``tokens`` (one combined regex a state, used by ``telegram_html``) gives exactly what
+    Pygments' RegexLexer machinery gives for the same rules."""
+    lexer = TelegramLexer(stripnl=False, ensurenl=False)
+    for text in (seed, *ODD_TEXTS):
+        assert list(fast_tokens(text)) == list(lexer.get_tokens_unprocessed(text)), text[:40]
+
+
+def test_fast_tokens_on_the_corpus() -> None:
+    folder = need_corpus() / "cablegate-text"
+    lexer = TelegramLexer(stripnl=False, ensurenl=False)
+    differ = [p.name for p in sorted(folder.glob("*.txt"))
+              if list(fast_tokens(t := p.read_text(errors="replace"))) != list(lexer.get_tokens_unprocessed(t))]
+    assert differ == []
