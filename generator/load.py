@@ -1,7 +1,7 @@
 """The build's first phase: every input file (or byte range of a big ``cables.csv``) as a unit.
 
 A unit whose path, size and mtime match the build record is taken from it; the others are
-read and parsed in the worker processes (``workers.parse_unit``), their parse cached by
+read and parsed in the worker processes (``workers.parse_units``), their parse cached by
 content hash. Only the cables' metadata (:class:`~generator.archive.Entry`) comes back.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from .archive import Entry, scan
 from .model import ERROR, Diagnostic
 from .record import Manifest
-from .workers import Pool, parse_unit
+from .workers import Pool, parse_units
 
 
 def load_units(content: Path, old: Manifest, new: Manifest, pool: Pool,
@@ -42,7 +42,12 @@ def load_units(content: Path, old: Manifest, new: Manifest, pool: Pool,
             tasks.extend((abs_path, rel, a, b) for a, b in csv_ranges(Path(abs_path)))
         else:
             tasks.append((abs_path, rel, 0, -1))
-    for res in pool.imap(parse_unit, tasks, progress, "parsing"):
+    batches: list[list[tuple[str, str, int, int]]] = []
+    for task in tasks:  # a CSV range is a batch of its own; files go PARSE_BATCH a task
+        if task[3] >= 0 or not batches or batches[-1][0][3] >= 0 or len(batches[-1]) == PARSE_BATCH:
+            batches.append([])
+        batches[-1].append(task)
+    for res in (r for batch in pool.imap(parse_units, batches, progress, "parsing") for r in batch):
         if not res.key:
             diagnostics.extend(res.diagnostics)
             continue
@@ -59,6 +64,8 @@ def load_units(content: Path, old: Manifest, new: Manifest, pool: Pool,
     return entries, diagnostics
 
 
+PARSE_BATCH = 32
+"""Input files a parse task: its new parses are cached in one transaction."""
 CSV_CHUNK = 4 << 20
 """Bytes of a big ``cables.csv`` per unit (about 400 cables)."""
 _CSV_RECORD = re.compile(rb'\n"(\d+)","\d{1,2}/\d{1,2}/\d{4}')
