@@ -145,42 +145,6 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         keys: dict[str, bytes] = {}
         reuse_ok = old.fingerprint == fingerprint and output.is_dir()
         fp = fingerprint.encode()
-        pages: list[site.Page] = []
-        page_paths: list[str] = []
-        for item in [*site.plan_indexes(archive, rows, GLOSSARY, config, site_info),
-                     *editorial.render(editorial_pages, rows)]:
-            if isinstance(item, site.Listing):
-                signature = new.listings[item.base] = item.signature(fp, digests)
-                item_paths = item.paths(config.per_page)
-                page_paths += item_paths
-                if reuse_ok and old.listings.get(item.base) == signature and all(p in old.pages for p in item_paths):
-                    keys.update((p, old.pages[p]) for p in item_paths)  # nothing it shows changed
-                elif reuse_ok:  # keep the pages whose key did not change, make the others
-                    years = site.per_year(item.ids, archive.year_of)
-                    page_keys = item.page_keys(fp, digests, years, config.per_page)
-                    keys.update(page_keys)
-                    todo_paths = {p for p, k in page_keys if old.pages.get(p) != k}
-                    if todo_paths:
-                        render_pages.extend(item.pages(archive, rows, config, todo_paths, years))
-                else:
-                    pages.extend(item.pages(archive, rows, config))
-            else:
-                pages.append(item)
-                page_paths.append(item.path)
-        files = _static_files(renderer, config, kept, page_paths)
-        for cable_id, page, js, key in site.cable_pages(archive, rows, digests, fp, config.cable_json):
-            keys[page] = key
-            if js:
-                keys[js] = key
-            if not (reuse_ok and old.pages.get(page) == key and old.pages.get(js or page) == key):
-                cable_todo.setdefault(kept[cable_id].unit, []).append((cable_id, page, js))
-        for page in pages:
-            key = site.page_key(fp, page, digests)
-            keys[page.path] = key
-            if not (reuse_ok and old.pages.get(page.path) == key):
-                render_pages.append(page)
-        for rel, data in files.items():
-            keys[rel] = hashlib.sha1(data).digest()
         search_batches: list = []
         patch_batches: list[int] = []
         if site_info.search:
@@ -198,6 +162,19 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                 result.search_deferred = True
             search_batches = []
             keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/"))
+        early = None
+        if search_batches and not (output.is_dir() and old.pages):
+            # A first build writes a fresh tree: the workers make the index while this
+            # process plans the pages (a tenth of the cold build's time it had them idle).
+            write.begin(output)
+            early = searchplan.start(pool, search_batches, new.search_batches, "fresh", progress)
+        try:
+            files = _plan_pages(archive, rows, digests, fp, config, site_info, renderer, kept, editorial_pages,
+                                old, new, reuse_ok, keys, cable_todo, render_pages)
+        except BaseException:
+            if early is not None:
+                write.recover(output)
+            raise
         stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
         if search_batches:  # the index's files are known once it is made: count them then
             stale = [p for p in stale if not p.startswith("search/")]
@@ -207,12 +184,14 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         # 4. render and write
         if gc_after_plan:  # templates may make cycles: collect them again
             gc.enable()
-        write.begin(output)
+        if early is None:
+            write.begin(output)
         try:
             # A full index's batches are queued before the pages: this process merges them
             # while the workers render.
             full = not patch_batches
-            indexing = searchplan.start(pool, search_batches, new.search_batches, mode, progress) \
+            indexing = early if early is not None else \
+                searchplan.start(pool, search_batches, new.search_batches, mode, progress) \
                 if search_batches and full else None
             rendering = _render(pool, archive, rows, cable_todo, render_pages, mode, progress)
             merged = searchplan.merge(indexing) if indexing is not None else None
@@ -273,6 +252,53 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             f"({exc.strerror or exc}); the next build will render every page again") from None
     result.seconds = time.monotonic() - start
     return result
+
+
+def _plan_pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp: bytes, config: Config,
+                site_info: SiteInfo, renderer, kept: dict[str, Entry], editorial_pages: list,
+                old: record.Manifest, new: record.Manifest, reuse_ok: bool, keys: dict[str, bytes],
+                cable_todo: dict[str, list[tuple[str, str, str]]], render_pages: list[site.Page]
+                ) -> dict[str, bytes]:
+    """Every page's key into ``keys``; the cable pages to render into ``cable_todo`` and the
+    other pages into ``render_pages`` (those whose key is not the one recorded); each listing's
+    signature into ``new.listings``. Returns the static files (assets, sitemaps, robots.txt)."""
+    pages: list[site.Page] = []
+    page_paths: list[str] = []
+    for item in [*site.plan_indexes(archive, rows, GLOSSARY, config, site_info),
+                 *editorial.render(editorial_pages, rows)]:
+        if isinstance(item, site.Listing):
+            signature = new.listings[item.base] = item.signature(fp, digests)
+            item_paths = item.paths(config.per_page)
+            page_paths += item_paths
+            if reuse_ok and old.listings.get(item.base) == signature and all(p in old.pages for p in item_paths):
+                keys.update((p, old.pages[p]) for p in item_paths)  # nothing it shows changed
+            elif reuse_ok:  # keep the pages whose key did not change, make the others
+                years = site.per_year(item.ids, archive.year_of)
+                page_keys = item.page_keys(fp, digests, years, config.per_page)
+                keys.update(page_keys)
+                todo_paths = {p for p, k in page_keys if old.pages.get(p) != k}
+                if todo_paths:
+                    render_pages.extend(item.pages(archive, rows, config, todo_paths, years))
+            else:
+                pages.extend(item.pages(archive, rows, config))
+        else:
+            pages.append(item)
+            page_paths.append(item.path)
+    files = _static_files(renderer, config, kept, page_paths)
+    for cable_id, page, js, key in site.cable_pages(archive, rows, digests, fp, config.cable_json):
+        keys[page] = key
+        if js:
+            keys[js] = key
+        if not (reuse_ok and old.pages.get(page) == key and old.pages.get(js or page) == key):
+            cable_todo.setdefault(kept[cable_id].unit, []).append((cable_id, page, js))
+    for page in pages:
+        key = site.page_key(fp, page, digests)
+        keys[page.path] = key
+        if not (reuse_ok and old.pages.get(page.path) == key):
+            render_pages.append(page)
+    for rel, data in files.items():
+        keys[rel] = hashlib.sha1(data).digest()
+    return files
 
 
 def _static_files(renderer, config: Config, kept: dict[str, Entry],
