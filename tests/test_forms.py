@@ -239,3 +239,20 @@ def test_iter_csv_streams_row_by_row() -> None:
     assert 0 < stream.high_water < len(data) // 100  # only the first record was read
     rest = [c.id for c, _ in found]
     assert len(rest) == 1999 and rest[-1] == "07USNATO2000"
+
+
+def test_csv_fields_with_escapes() -> None:
+    """A field ends at its first unescaped quote, whatever follows an escaped one."""
+    from generator.parse.forms.csvform import split_record
+
+    fields = ['1', '12/28/1966 18:48', '66X1', 'Embassy X', 'SECRET', '',
+              r'a \"quoted\", word', 'ends with a backslash \\\\']
+    record = ",".join(f'"{f}"' for f in fields)
+    got = split_record(record)
+    assert got is not None
+    assert got["header"] == 'a "quoted", word'
+    assert got["body"] == "ends with a backslash \\"
+    assert split_record(record + "\n \t") == got  # trailing blank space is not a field
+    assert split_record(record[:-1]) is None  # the last field never closes
+    assert split_record(record.replace(r'\"quoted\"', '"quoted"')) is None  # bare quote inside
+    assert split_record(record + ',"ninth"') is None
