@@ -122,6 +122,9 @@ class UnitResult:
     key: str
     entries: list[Entry]
     diagnostics: list[Diagnostic]
+    known: bool = False
+    """The unit is one the build record holds under ``key`` (a file touched but not changed,
+    the unchanged ranges of an edited ``cables.csv``): its entries are not sent back."""
 
 
 # -- scanning ---------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ def load_units(content: Path, old: Manifest, new: Manifest, pool: Pool,
     """Entries and diagnostics of every unit; unchanged files come from the manifest."""
     entries: list[Entry] = []
     diagnostics: list[Diagnostic] = []
-    tasks: list[tuple[str, str, int, int]] = []
+    tasks: list[tuple[str, str, int, int, frozenset[str]]] = []
     stamps: dict[str, tuple[int, int]] = {}
     for rel, abs_path, size, mtime in scan(content):
         if size < 0:
@@ -37,12 +37,17 @@ def load_units(content: Path, old: Manifest, new: Manifest, pool: Pool,
             for k in keys:
                 new.units[k] = old.units[k]
             continue
+        # A unit the record holds is not parsed again: a file touched but not changed, or the
+        # ranges of an edited cables.csv that the edit left alone (each range's candidates: the
+        # old units at its position and beside it, as ranges shift only when a length changes).
+        keys = [k for k in keys if k in old.units]
         if rel.lower().endswith(".csv") and size > CSV_CHUNK:
             new.csv_units[rel] = []
-            tasks.extend((abs_path, rel, a, b) for a, b in csv_ranges(Path(abs_path)))
+            tasks.extend((abs_path, rel, a, b, frozenset(keys[max(0, n - 1) : n + 2]))
+                         for n, (a, b) in enumerate(csv_ranges(Path(abs_path))))
         else:
-            tasks.append((abs_path, rel, 0, -1))
-    batches: list[list[tuple[str, str, int, int]]] = []
+            tasks.append((abs_path, rel, 0, -1, frozenset(keys)))
+    batches: list[list[tuple[str, str, int, int, frozenset[str]]]] = []
     for task in tasks:  # a CSV range is a batch of its own; files go PARSE_BATCH a task
         if task[3] >= 0 or not batches or batches[-1][0][3] >= 0 or len(batches[-1]) == PARSE_BATCH:
             batches.append([])
@@ -51,7 +56,7 @@ def load_units(content: Path, old: Manifest, new: Manifest, pool: Pool,
         if not res.key:
             diagnostics.extend(res.diagnostics)
             continue
-        new.units[res.key] = (res.entries, res.diagnostics)
+        new.units[res.key] = old.units[res.key] if res.known else (res.entries, res.diagnostics)
         if res.source in new.csv_units:
             new.csv_units[res.source].append(res.key)
             new.files[res.source] = (*stamps[res.source], "")

@@ -43,13 +43,13 @@ def _init_worker(config: Config, site_info: SiteInfo, output: Path, cache_root: 
     )
 
 
-def parse_units(tasks: list[tuple[str, str, int, int]]) -> list[UnitResult]:
+def parse_units(tasks: list[tuple[str, str, int, int, frozenset[str]]]) -> list[UnitResult]:
     """:func:`parse_unit` on several units, their new parses cached in one transaction.
 
     The files are announced to the kernel first (``posix_fadvise`` WILLNEED), so that reading
     the later ones from disk overlaps parsing the first."""
     if hasattr(os, "posix_fadvise"):
-        for abs_path, _, start, end in tasks:
+        for abs_path, _, start, end, _known in tasks:
             try:
                 fd = os.open(abs_path, os.O_RDONLY)
             except OSError:
@@ -66,13 +66,14 @@ def parse_units(tasks: list[tuple[str, str, int, int]]) -> list[UnitResult]:
     return results
 
 
-def parse_unit(task: tuple[str, str, int, int],
+def parse_unit(task: tuple[str, str, int, int, frozenset[str]],
                new: list[tuple[str, list[bytes], list[Diagnostic]]] | None = None) -> UnitResult:
     """Read, hash and parse one input file, or one byte range of a big CSV (cache hit: unpickle).
-    A new parse is cached at once, or added to ``new`` for the caller to cache."""
+    A new parse is cached at once, or added to ``new`` for the caller to cache. A unit whose
+    key is one of the task's ``known`` keys (the build record has it) is not parsed again."""
     from . import parse
 
-    abs_path, rel, start, end = task
+    abs_path, rel, start, end, known = task
     cache: Cache = _worker["cache"]  # type: ignore[assignment]
     try:
         with open(abs_path, "rb") as f:
@@ -81,6 +82,8 @@ def parse_unit(task: tuple[str, str, int, int],
     except OSError as exc:
         return UnitResult(rel, "", [], [Diagnostic(rel, 0, ERROR, f"cannot read: {exc.strerror or exc}")])
     key = unit_key(f"{rel}@{start}" if end >= 0 else rel, data)
+    if key in known:
+        return UnitResult(rel, key, [], [], known=True)
     cached = cache.load(key)
     if cached is None:
         cables, diagnostics = _parse_csv_range(rel, data) if end >= 0 else parse.read(rel, data)

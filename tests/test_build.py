@@ -411,3 +411,37 @@ def test_a_changed_listing_makes_only_its_pages_whose_key_changed(tmp_path: Path
     clean = tmp_path / "clean"
     build(content, clean, config, jobs=1)
     assert tree(out) == tree(clean)
+
+
+def test_an_edited_csv_parses_again_only_the_range_it_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big ``cables.csv`` is read in byte ranges, each a unit: after one row is edited in
+    place, the other ranges are taken from the build record, neither parsed nor unpickled
+    from the parse cache, and the output is a clean build's."""
+    from generator import archive, load, workers
+
+    monkeypatch.setattr(load, "CSV_CHUNK", 1500)
+    row = (REPO / "tests" / "fixtures" / "forms" / "csv-broken.csv").read_text(encoding="utf-8").split('\n"2"')[0]
+    rows = [row.replace('"1",', f'"{n}",', 1).replace("USNATO577", f"USNATO{n}") for n in range(1, 41)]
+    content = tmp_path / "content"
+    content.mkdir()
+    csv_path = content / "cables.csv"
+    csv_path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build(content, out, Config(), jobs=1)
+    assert len(load.csv_ranges(csv_path)) >= 8
+
+    data = csv_path.read_bytes()
+    at = data.index(b"SUBJECT:", data.index(b'\n"25","')) + len(b"SUBJECT: ")
+    csv_path.write_bytes(data[:at] + b"EDIT" + data[at + 4 :])
+    parsed, loaded = [], []
+    real_parse, real_load = workers._parse_csv_range, archive.Cache.load
+    monkeypatch.setattr(workers, "_parse_csv_range", lambda *a: parsed.append(a[0]) or real_parse(*a))
+    monkeypatch.setattr(archive.Cache, "load", lambda self, key: loaded.append(key) or real_load(self, key))
+    result = build(content, out, Config(), jobs=1)
+    assert len(parsed) == 1 and len(loaded) == 1, (parsed, loaded)
+    assert 0 < result.written < 40
+    clean = tmp_path / "clean"
+    build(content, clean, Config(), jobs=1)
+    assert tree(out) == tree(clean)
+    page = next(out.rglob("07USNATO25.html")).read_text(encoding="utf-8")
+    assert "SUBJECT: EDIT" in page
