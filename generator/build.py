@@ -171,15 +171,15 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         try:
             files = _plan_pages(archive, rows, digests, fp, config, site_info, renderer, kept, editorial_pages,
                                 old, new, reuse_ok, keys, cable_todo, render_pages)
-        except BaseException:
+            stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
+            if search_batches:  # the index's files are known once it is made: count them then
+                stale = [p for p in stale if not p.startswith("search/")]
+            todo = sum(len(j) * (1 + config.cable_json) for j in cable_todo.values()) + len(render_pages) + len(files)
+            mode = "patch" if output.is_dir() and old.pages and todo + len(stale) <= PATCH_LIMIT else "fresh"
+        except BaseException:  # an interrupt too: the staging folder of an early index goes
             if early is not None:
                 write.recover(output)
             raise
-        stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
-        if search_batches:  # the index's files are known once it is made: count them then
-            stale = [p for p in stale if not p.startswith("search/")]
-        todo = sum(len(j) * (1 + config.cable_json) for j in cable_todo.values()) + len(render_pages) + len(files)
-        mode = "patch" if output.is_dir() and old.pages and todo + len(stale) <= PATCH_LIMIT else "fresh"
         result.phases["plan"] = time.monotonic() - start - sum(result.phases.values())
         # 4. render and write
         if gc_after_plan:  # templates may make cycles: collect them again

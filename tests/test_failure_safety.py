@@ -267,3 +267,29 @@ def test_full_disk_at_the_manifest_says_what_happened(tmp_path: Path, monkeypatc
     code, stderr = run_cli(content, output)
     assert code == 1 and "No space left on device" in stderr
     assert (tree(output) == before) == ("output left as it was" in stderr), stderr
+
+
+def test_a_first_build_failing_while_its_index_is_made_leaves_nothing(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first build starts the search index before planning the pages, in a staging folder:
+    a failure while planning leaves neither ``output/`` nor the staging folder, and the next
+    build makes the whole site."""
+    from generator import build as build_module
+    from generator.build import build
+    from generator.config import Config
+    from generator.write import staging_dir
+
+    content, out = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(REPO / "tests" / "golden" / "content", content)
+
+    def broken(*args: object) -> None:
+        assert staging_dir(out).is_dir()  # the index is on its way there
+        raise RuntimeError("planning failed")
+
+    monkeypatch.setattr(build_module, "_plan_pages", broken)
+    with pytest.raises(RuntimeError, match="planning failed"):
+        build(content, out, Config(), jobs=2)
+    assert not out.exists() and not staging_dir(out).exists()
+    monkeypatch.undo()
+    result = build(content, out, Config(), jobs=2)
+    assert (out / "search.html").is_file() and (out / "index.html").is_file() and result.written > 0
