@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import editorial, feeds, record, searchplan, site, write
+from . import delta, editorial, feeds, record, searchplan, site, write
 from .archive import PARSER_VERSION, SITE_VERSION, Archive, Entry, choose, index
 from .config import Config, ConfigError, load_config
 from .load import load_units
@@ -169,8 +169,9 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             write.begin(output)
             early = searchplan.start(pool, search_batches, new.search_batches, "fresh", progress)
         try:
+            edited = delta.edited(old.units, new.units, entries, kept) if reuse_ok else None
             files = _plan_pages(archive, rows, digests, fp, config, site_info, renderer, kept, editorial_pages,
-                                old, new, reuse_ok, keys, cable_todo, render_pages)
+                                old, new, reuse_ok, keys, cable_todo, render_pages, edited)
             stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
             if search_batches:  # the index's files are known once it is made: count them then
                 stale = [p for p in stale if not p.startswith("search/")]
@@ -257,20 +258,29 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
 def _plan_pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp: bytes, config: Config,
                 site_info: SiteInfo, renderer, kept: dict[str, Entry], editorial_pages: list,
                 old: record.Manifest, new: record.Manifest, reuse_ok: bool, keys: dict[str, bytes],
-                cable_todo: dict[str, list[tuple[str, str, str]]], render_pages: list[site.Page]
-                ) -> dict[str, bytes]:
+                cable_todo: dict[str, list[tuple[str, str, str]]], render_pages: list[site.Page],
+                edited: dict[str, Entry] | None) -> dict[str, bytes]:
     """Every page's key into ``keys``; the cable pages to render into ``cable_todo`` and the
     other pages into ``render_pages`` (those whose key is not the one recorded); each listing's
-    signature into ``new.listings``. Returns the static files (assets, sitemaps, robots.txt)."""
+    signature into ``new.listings``. Returns the static files (assets, sitemaps, robots.txt).
+    ``edited`` (``delta.edited``): the last parses of the only cables that changed, when the
+    build edited cables and nothing else; the other pages' keys are then taken as recorded."""
     pages: list[site.Page] = []
     page_paths: list[str] = []
     for item in [*site.plan_indexes(archive, rows, GLOSSARY, config, site_info),
                  *editorial.render(editorial_pages, rows)]:
         if isinstance(item, site.Listing):
-            signature = new.listings[item.base] = item.signature(fp, digests)
+            fields, count = item.fields_key(fp), len(item.ids)
+            last = old.listings.get(item.base) if reuse_ok else None
+            if last is not None and edited is not None and last[1:] == (fields, count) \
+                    and edited.keys().isdisjoint(item.ids):  # no cable it lists was edited
+                signature = last[0]
+            else:
+                signature = item.signature(fields, digests)
+            new.listings[item.base] = (signature, fields, count)
             item_paths = item.paths(config.per_page)
             page_paths += item_paths
-            if reuse_ok and old.listings.get(item.base) == signature and all(p in old.pages for p in item_paths):
+            if last is not None and last[0] == signature and all(p in old.pages for p in item_paths):
                 keys.update((p, old.pages[p]) for p in item_paths)  # nothing it shows changed
             elif reuse_ok:  # keep the pages whose key did not change, make the others
                 years = site.per_year(item.ids, archive.year_of)
@@ -285,7 +295,8 @@ def _plan_pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp
             pages.append(item)
             page_paths.append(item.path)
     files = _static_files(renderer, config, kept, page_paths)
-    for cable_id, page, js, key in site.cable_pages(archive, rows, digests, fp, config.cable_json):
+    only = delta.affected(archive, edited) if reuse_ok and edited is not None else None
+    for cable_id, page, js, key in site.cable_pages(archive, rows, digests, fp, config.cable_json, only, old.pages):
         keys[page] = key
         if js:
             keys[js] = key

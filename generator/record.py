@@ -41,8 +41,9 @@ class Manifest:
     """Hash of the doc numbering (every cable's href in doc order): kept, the index can be patched."""
     editorial: str = ""
     """Hash of the editorial pages' paths and texts."""
-    listings: dict[str, bytes] = field(default_factory=dict)
-    """Listing base path -> :meth:`site.Listing.signature`: an unchanged listing's pages are not planned."""
+    listings: dict[str, tuple[bytes, bytes, int]] = field(default_factory=dict)
+    """Listing base path -> its :meth:`site.Listing.signature`, :meth:`~site.Listing.fields_key`
+    and number of cables: an unchanged listing's pages are not planned."""
 
 
 def read(cache_root: Path) -> Manifest:

@@ -156,19 +156,26 @@ def per_year(ids: list[str], year_of: dict[str, str]) -> tuple[tuple[str, int], 
 
 
 def cable_pages(archive: Archive, rows: dict[str, CableRow], digests: dict[str, bytes],
-                fingerprint: bytes, json: bool = False) -> Iterator[tuple[str, str, str, bytes]]:
+                fingerprint: bytes, json: bool = False, only: set[str] | None = None,
+                recorded: dict[str, bytes] | None = None) -> Iterator[tuple[str, str, str, bytes]]:
     """(id, page, JSON file or ``""``, key) of every kept cable's page, without making its
     :func:`cable_job`: most pages of a rebuild keep their key, and are not rendered.
 
     The key hashes every input of the page: the cable through its content hash, the paths, the
     tags (their meanings are in ``fingerprint``), and the rows of the cables it shows (cited,
-    citing, previous and next) through their digests."""
+    citing, previous and next) through their digests. A cable not in ``only`` (when given:
+    ``delta.affected``) keeps the key ``recorded`` for its page."""
     origins: dict[str, str] = {}
     levels: dict[str, str] = {}
     cited_by, neighbours = archive.cited_by, archive.neighbours
     for cable_id, e in archive.entries.items():
         page = e.href
         js = page[:-5] + ".json" if json else ""
+        if only is not None and recorded is not None and cable_id not in only:
+            key = recorded.get(page)
+            if key is not None and recorded.get(js or page) == key:
+                yield cable_id, page, js, key
+                continue
         origin = e.origin or "Unknown origin"
         if origin not in origins:
             origins[origin] = paths.paged(paths.origin_base(origin), 1)
@@ -230,12 +237,15 @@ class Listing:
     def paths(self, per_page: int) -> list[str]:
         return [paths.paged(self.base, n) for n in range(1, max(1, -(-len(self.ids) // per_page)) + 1)]
 
-    def signature(self, fingerprint: bytes, digests: dict[str, bytes]) -> bytes:
-        """A hash of everything the listing's pages show (the settings through ``fingerprint``)."""
+    def fields_key(self, fingerprint: bytes) -> bytes:
+        """A hash of what the listing's pages show besides their rows."""
         h = hashlib.sha1(fingerprint)
         h.update(repr((self.kind, self.base, self.title, self.tag, self.feed, self.up, self.children)).encode())
-        h.update(b"".join(map(digests.__getitem__, self.ids)))
         return h.digest()
+
+    def signature(self, fields_key: bytes, digests: dict[str, bytes]) -> bytes:
+        """A hash of everything the listing's pages show: :meth:`fields_key` and the rows."""
+        return hashlib.sha1(fields_key + b"".join(map(digests.__getitem__, self.ids))).digest()
 
     def page_keys(self, fingerprint: bytes, digests: dict[str, bytes], years: tuple[tuple[str, int], ...],
                   per_page: int) -> list[tuple[str, bytes]]:

@@ -1,0 +1,62 @@
+"""What an edit changed: the cables whose pages and listings a rebuild must plan again.
+
+The plan hashes every page's inputs into its key (``site.py``); at 251,287 cables that is
+a pass over every cable page and every listing's rows. When the build only edited cables,
+leaving each one's id, date and origin as they were, a page can change only if it shows
+one of them, and the others keep the keys the build record holds:
+
+- a cable page shows the cables it cites and is cited by and its two neighbours of the
+  same origin (:func:`affected`);
+- a listing shows its members (an unchanged listing has no edited member, the same size
+  and the same fields: see ``build._plan_pages``).
+
+Anything else (a cable added or deleted, a date or origin changed, a duplicate id, a unit
+missing from the record) returns ``None``: every page is planned, as on any other build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from .archive import Archive, Entry
+from .model import Diagnostic
+
+Units = Mapping[str, tuple[list[Entry], list[Diagnostic]]]
+
+MAX_EDITED = 2000
+"""More cables changed than this: plan every page (the pass costs less than the checks)."""
+
+
+def edited(old_units: Units, new_units: Units, entries: Iterable[Entry],
+           kept: Mapping[str, Entry]) -> dict[str, Entry] | None:
+    """Id -> its last parse, of every cable that the build's new units hold and that changed,
+    when they are all edits of cables that stay where they were; ``None`` otherwise."""
+    gone = [e for k in old_units.keys() - new_units.keys() for e in old_units[k][0]]
+    came = [e for k in new_units.keys() - old_units.keys() for e in new_units[k][0]]
+    if not came or len(came) != len(gone) or len(came) > MAX_EDITED:
+        return None
+    before = {e.id: e for e in gone}
+    after = {e.id: e for e in came}
+    if len(before) != len(gone) or len(after) != len(came) or before.keys() != after.keys():
+        return None
+    if sum(e.id in after for e in entries) != len(after):  # another file holds one of the ids
+        return None
+    for cable_id, e in after.items():
+        b = before[cable_id]
+        if kept.get(cable_id) is not e or (b.created, b.origin, b.href) != (e.created, e.origin, e.href):
+            return None
+    # A unit read again holds cables the edit left alone (the other rows of a cables.csv range).
+    return {i: b for i, b in before.items() if b._replace(unit=after[i].unit, index=after[i].index) != after[i]}
+
+
+def affected(archive: Archive, before: Mapping[str, Entry]) -> set[str]:
+    """The cables whose page may show something an edit of ``before``'s cables changed: those
+    cables, the ones they cite (before and after), cite them, or sit beside them."""
+    held = archive.entries
+    out = set(before)
+    for cable_id, old in before.items():
+        for e in (held[cable_id], old):
+            out.update(r for r in e.ref_ids if r in held)
+        out.update(archive.cited_by.get(cable_id, ()))
+        out.update(r for r in archive.neighbours.get(cable_id, ()) if r)
+    return out

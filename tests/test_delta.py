@@ -1,0 +1,135 @@
+"""Edits planned from what they changed (``generator/delta.py``): each kind of edit, done to
+a corpus extract, gives exactly a clean build's output, and a plain edit plans only the pages
+that can show the edited cable."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import need_corpus
+
+from generator import delta, site
+from generator.build import build
+from generator.config import Config
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def content(tmp_path: Path) -> Path:
+    corpus = need_corpus() / "cablegate-text"
+    folder = tmp_path / "content"
+    folder.mkdir()
+    for p in sorted(corpus.glob("09*.txt"))[:150]:
+        shutil.copy(p, folder / p.name)
+    return folder
+
+
+def _edit(path: Path, pattern: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    changed, n = re.subn(pattern, new, text, count=1, flags=re.MULTILINE)
+    assert n == 1, (path.name, pattern)
+    path.write_text(changed, encoding="utf-8")
+
+
+def _same_as_clean(content: Path, out: Path, tmp_path: Path, name: str) -> None:
+    clean = tmp_path / name
+    build(content, clean, Config(), jobs=1)
+    assert tree(out) == tree(clean)
+
+
+def test_every_kind_of_edit_gives_a_clean_builds_output(content: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[object] = []
+    real = delta.edited
+    monkeypatch.setattr(delta, "edited", lambda *a: seen.append(real(*a)) or seen[-1])
+    out = tmp_path / "out"
+    build(content, out, Config(), jobs=1)
+    files = sorted(content.iterdir())
+    with_ref = next(p for p in files if re.search(r"^REF:", p.read_text(encoding="utf-8"), re.MULTILINE))
+    target = next(p for p in files if p != with_ref)
+    prel = next(p for p in files[20:] if re.search(r"^TAGS:.* PREL\b.*\S", p.read_text(encoding="utf-8"), re.MULTILINE))
+    steps = [
+        ("subject", lambda: _edit(files[5], r"^SUBJECT:", "SUBJECT: EDITED")),
+        ("reference", lambda: _edit(with_ref, r"^REF:.*$", f"REF: A. {target.stem}")),
+        ("cited subject", lambda: _edit(target, r"^SUBJECT:", "SUBJECT: CITED AND EDITED")),
+        ("new tag", lambda: _edit(files[9], r"^TAGS:", "TAGS: ZZNEWTAG")),
+        ("a tag less", lambda: _edit(prel, r"^(TAGS:.*) PREL\b", r"\1")),
+        ("classification", lambda: _edit(files[11], r"^Classification: .*$", "Classification: SECRET//NOFORN")),
+    ]
+    for n, (what, change) in enumerate(steps):
+        change()
+        build(content, out, Config(), jobs=1)
+        assert isinstance(seen[-1], dict), what  # planned from the edit
+        _same_as_clean(content, out, tmp_path, f"clean{n}")
+    page = next(out.rglob(f"{target.stem}.html")).read_text(encoding="utf-8")
+    assert with_ref.stem in page  # the cited cable lists the cable that now cites it
+    # edits that move or add cables: every page planned, same output
+    fallbacks = [
+        ("date", lambda: _edit(files[7], r"^Created: (\d{4})-(\d\d)-(\d\d)", r"Created: \1-\2-01")),
+        ("duplicate", lambda: shutil.copy(files[13], content / "copy.txt")),
+        ("delete", lambda: (content / "copy.txt").unlink()),
+    ]
+    for n, (what, change) in enumerate(fallbacks):
+        change()
+        build(content, out, Config(), jobs=1)
+        assert seen[-1] is None, what
+        _same_as_clean(content, out, tmp_path, f"fallback{n}")
+
+
+def test_a_plain_edit_hashes_only_the_listings_and_cable_pages_that_show_the_cable(
+        content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    hashed: list[str] = []
+    real_signature = site.Listing.signature
+
+    def signature(self, *args):
+        hashed.append(self.base)
+        return real_signature(self, *args)
+
+    only: list[set[str]] = []
+    real_affected = delta.affected
+    monkeypatch.setattr(site.Listing, "signature", signature)
+    monkeypatch.setattr(delta, "affected", lambda *a: only.append(real_affected(*a)) or only[-1])
+    out = tmp_path / "out"
+    build(content, out, Config(), jobs=1)
+    every = len(hashed)
+    hashed.clear()
+    edited = sorted(content.iterdir())[5]
+    _edit(edited, r"^SUBJECT:", "SUBJECT: EDITED")
+    result = build(content, out, Config(), jobs=1)
+    # its tags, origin, classification, year and month
+    assert 3 <= len(hashed) <= 20 < every, (hashed, every)
+    assert len(only) == 1 and edited.stem in only[0] and len(only[0]) < 10
+    assert 0 < result.written < 40
+    _same_as_clean(content, out, tmp_path, "clean")
+
+
+def test_a_csv_edit_counts_only_the_row_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The range of ``cables.csv`` read again holds other rows too: only the edited one is an edit."""
+    from conftest import REPO
+
+    from generator import load
+
+    monkeypatch.setattr(load, "CSV_CHUNK", 1500)
+    row = (REPO / "tests" / "fixtures" / "forms" / "csv-broken.csv").read_text(encoding="utf-8").split('\n"2"')[0]
+    rows = [row.replace('"1",', f'"{n}",', 1).replace("USNATO577", f"USNATO{n}") for n in range(1, 41)]
+    content = tmp_path / "content"
+    content.mkdir()
+    csv_path = content / "cables.csv"
+    csv_path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build(content, out, Config(), jobs=1)
+    seen: list[object] = []
+    real = delta.edited
+    monkeypatch.setattr(delta, "edited", lambda *a: seen.append(real(*a)) or seen[-1])
+    data = csv_path.read_bytes()
+    at = data.index(b"SUBJECT:", data.index(b'\n"25","')) + len(b"SUBJECT: ")
+    csv_path.write_bytes(data[:at] + b"EDIT" + data[at + 4 :])
+    build(content, out, Config(), jobs=1)
+    assert isinstance(seen[-1], dict) and list(seen[-1]) == ["07USNATO25"]
+    _same_as_clean(content, out, tmp_path, "clean")
