@@ -144,11 +144,13 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         render_pages: list[site.Page] = []
         keys: dict[str, bytes] = {}
         reuse_ok = old.fingerprint == fingerprint and output.is_dir()
+        edited = delta.edited(old.units, new.units, entries, kept) if reuse_ok else None
         fp = fingerprint.encode()
         search_batches: list = []
         patch_batches: list[int] = []
         if site_info.search:
-            search_batches, new.search_batches, new.search_docs, doc_ids = searchplan.plan(kept)
+            search_batches, new.search_batches, new.search_docs, doc_ids = searchplan.plan(
+                kept, edited, (old.search_batches, old.search_docs))
             new.search_key = hashlib.sha1("".join(new.search_batches).encode()).hexdigest()
             patch_batches = [i for i, (a, b) in enumerate(zip(old.search_batches, new.search_batches, strict=False))
                              if a != b]
@@ -169,7 +171,6 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             write.begin(output)
             early = searchplan.start(pool, search_batches, new.search_batches, "fresh", progress)
         try:
-            edited = delta.edited(old.units, new.units, entries, kept) if reuse_ok else None
             files = _plan_pages(archive, rows, digests, fp, config, site_info, renderer, kept, editorial_pages,
                                 old, new, reuse_ok, keys, cable_todo, render_pages, edited)
             stale = [p for p in old.pages if p not in keys] if output.is_dir() else []

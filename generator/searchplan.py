@@ -10,9 +10,10 @@ old and new, and hands both to ``search/update.py``.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections import ChainMap
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .archive import SITE_VERSION, Entry
@@ -26,19 +27,28 @@ SEARCH_BATCH = 1000
 grows with the number of batches (4,000 was no faster at 10,000 cables)."""
 
 
-def plan(kept: dict[str, Entry]) -> tuple[list[list[tuple[int, str, int, str]]], list[str], str, list[str]]:
+def plan(kept: dict[str, Entry], edited: Collection[str] | None = None, last: tuple[list[str], str] = ([], "")
+         ) -> tuple[list[list[tuple[int, str, int, str]]], list[str], str, list[str]]:
     """Search documents in batches of consecutive doc numbers (ids in order):
     (doc, unit, index in the unit, href); each batch's cache key (its cables' content hashes,
-    doc numbers and hrefs); a hash of the doc numbering; and the ids in doc order."""
+    doc numbers and hrefs); a hash of the doc numbering; and the ids in doc order.
+
+    ``edited`` (``delta.edited``: the build only edited these cables, the ids and hrefs are the
+    last build's): the other batches keep their keys of ``last`` (keys, numbering)."""
     if SEARCH_BATCH % DOC_CHUNK:
         raise ValueError("a search batch must hold whole doc-table chunks")
     ids = sorted(kept)
     docs = [(doc, kept[i].unit, kept[i].index, kept[i].href) for doc, i in enumerate(ids)]
+    old_keys, numbering = last
+    if edited is None or not numbering or len(old_keys) != -(-len(ids) // SEARCH_BATCH):
+        old_keys, numbering = [], hashlib.sha1("\0".join(kept[i].href for i in ids).encode()).hexdigest()
+    touched = {bisect.bisect_left(ids, i) // SEARCH_BATCH for i in edited or ()}
     batches, keys = [], []
     for start in range(0, len(docs), SEARCH_BATCH):
         batches.append(docs[start : start + SEARCH_BATCH])
-        keys.append(batch_key(start, ids[start : start + SEARCH_BATCH], kept))
-    numbering = hashlib.sha1("\0".join(kept[i].href for i in ids).encode()).hexdigest()
+        b = start // SEARCH_BATCH
+        keys.append(old_keys[b] if old_keys and b not in touched else
+                    batch_key(start, ids[start : start + SEARCH_BATCH], kept))
     return batches, keys, numbering, ids
 
 

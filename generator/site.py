@@ -9,6 +9,7 @@ its file), so everything a page shows must be in its record.
 from __future__ import annotations
 
 import hashlib
+import io
 import pickle
 from collections import Counter
 from collections.abc import Iterator
@@ -115,8 +116,19 @@ def page_key(fingerprint: bytes, page: Page, digests: dict[str, bytes]) -> bytes
         for r in view.rows:
             h.update(digests[r.id])
     else:
-        h.update(pickle.dumps(view, protocol=4))
+        h.update(_canonical(view))
     return h.digest()
+
+
+def _canonical(view: object) -> bytes:
+    """The view's pickle without the memo: equal views give equal bytes whichever of their
+    strings and rows are shared objects (the home page's key was not the same in an edit's
+    build as in a clean one, though its bytes were)."""
+    buf = io.BytesIO()
+    pickler = pickle.Pickler(buf, protocol=4)
+    pickler.fast = True
+    pickler.dump(view)
+    return buf.getvalue()
 
 
 def _listing_key(fingerprint: bytes, path: str, fields: tuple, ids: list[str], digests: dict[str, bytes]) -> bytes:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import need_corpus
 
-from generator import delta, site
+from generator import delta, record, site
 from generator.build import build
 from generator.config import Config
 
@@ -38,9 +38,13 @@ def _edit(path: Path, pattern: str, new: str) -> None:
 
 
 def _same_as_clean(content: Path, out: Path, tmp_path: Path, name: str) -> None:
+    """The output, and the record's listings and search batch keys, are a clean build's."""
     clean = tmp_path / name
     build(content, clean, Config(), jobs=1)
     assert tree(out) == tree(clean)
+    mine, theirs = (record.read(p.parent / f".{p.name}.cache") for p in (out, clean))
+    assert (mine.search_batches, mine.search_docs, mine.listings, mine.pages) == \
+        (theirs.search_batches, theirs.search_docs, theirs.listings, theirs.pages)
 
 
 def test_every_kind_of_edit_gives_a_clean_builds_output(content: Path, tmp_path: Path,
