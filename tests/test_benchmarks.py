@@ -215,3 +215,22 @@ def test_search_cost_compares_builds_with_and_without_the_index(capsys: pytest.C
     out = capsys.readouterr().out
     assert "| with search |" in out and "| without search |" in out
     assert "The index adds" in out
+
+
+def test_edit_time_builds_then_times_edits_and_puts_the_subject_back(archive: Path, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture) -> None:
+    from benchmarks import edit_time
+
+    work = tmp_path / "work"
+    (work / str(N)).mkdir(parents=True)
+    (work / str(N) / "archive").symlink_to(archive)
+    target = edits.choose(archive)
+    before = target.text_path.read_bytes()
+    assert edit_time.main(["--n", str(N), "--work", str(work), "--output", str(tmp_path / "site"),
+                           "--edits", "2", "--jobs", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("cold build") and len(lines) == 3
+    assert all(re.match(r"edit \d: [\d.]+ s, \d+ files written \(load ", line) for line in lines[1:]), lines
+    assert target.text_path.read_bytes() == before
+    page = next((tmp_path / "site").rglob(f"{target.id}.html")).read_text(encoding="utf-8")
+    assert "E001" in page
