@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import REPO, need_corpus
+from conftest import REPO, edit_csv_subject, need_corpus, small_csv
 from linkcheck import broken_links
 
 from generator.build import BuildError, build
@@ -420,19 +420,13 @@ def test_an_edited_csv_parses_again_only_the_range_it_changed(tmp_path: Path, mo
     from generator import archive, load, workers
 
     monkeypatch.setattr(load, "CSV_CHUNK", 1500)
-    row = (REPO / "tests" / "fixtures" / "forms" / "csv-broken.csv").read_text(encoding="utf-8").split('\n"2"')[0]
-    rows = [row.replace('"1",', f'"{n}",', 1).replace("USNATO577", f"USNATO{n}") for n in range(1, 41)]
     content = tmp_path / "content"
-    content.mkdir()
-    csv_path = content / "cables.csv"
-    csv_path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    csv_path = small_csv(content)
     out = tmp_path / "out"
     build(content, out, Config(), jobs=1)
     assert len(load.csv_ranges(csv_path)) >= 8
 
-    data = csv_path.read_bytes()
-    at = data.index(b"SUBJECT:", data.index(b'\n"25","')) + len(b"SUBJECT: ")
-    csv_path.write_bytes(data[:at] + b"EDIT" + data[at + 4 :])
+    edit_csv_subject(csv_path, 25)
     parsed, loaded = [], []
     real_parse, real_load = workers._parse_csv_range, archive.Cache.load
     monkeypatch.setattr(workers, "_parse_csv_range", lambda *a: parsed.append(a[0]) or real_parse(*a))

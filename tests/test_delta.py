@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import need_corpus
+from conftest import edit_csv_subject, need_corpus, small_csv
 
 from generator import delta, record, site
 from generator.build import build
@@ -115,25 +115,17 @@ def test_a_plain_edit_hashes_only_the_listings_and_cable_pages_that_show_the_cab
 
 def test_a_csv_edit_counts_only_the_row_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The range of ``cables.csv`` read again holds other rows too: only the edited one is an edit."""
-    from conftest import REPO
-
     from generator import load
 
     monkeypatch.setattr(load, "CSV_CHUNK", 1500)
-    row = (REPO / "tests" / "fixtures" / "forms" / "csv-broken.csv").read_text(encoding="utf-8").split('\n"2"')[0]
-    rows = [row.replace('"1",', f'"{n}",', 1).replace("USNATO577", f"USNATO{n}") for n in range(1, 41)]
     content = tmp_path / "content"
-    content.mkdir()
-    csv_path = content / "cables.csv"
-    csv_path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    csv_path = small_csv(content)
     out = tmp_path / "out"
     build(content, out, Config(), jobs=1)
     seen: list[object] = []
     real = delta.edited
     monkeypatch.setattr(delta, "edited", lambda *a: seen.append(real(*a)) or seen[-1])
-    data = csv_path.read_bytes()
-    at = data.index(b"SUBJECT:", data.index(b'\n"25","')) + len(b"SUBJECT: ")
-    csv_path.write_bytes(data[:at] + b"EDIT" + data[at + 4 :])
+    edit_csv_subject(csv_path, 25)
     build(content, out, Config(), jobs=1)
     assert isinstance(seen[-1], dict) and list(seen[-1]) == ["07USNATO25"]
     _same_as_clean(content, out, tmp_path, "clean")
