@@ -350,10 +350,13 @@ class Archive:
 
 def choose(entries: Iterable[Entry]) -> tuple[dict[str, Entry], list[Diagnostic]]:
     """Keep one cable per id by :func:`preference`; a warning names every file of a duplicate."""
-    groups: dict[str, list[Entry]] = defaultdict(list)
-    for e in entries:
-        groups[e.id].append(e)
     kept: dict[str, Entry] = {}
+    groups: dict[str, list[Entry]] = {}
+    """Only the ids met more than once: nearly every id is met once."""
+    for e in entries:
+        first = kept.setdefault(e.id, e)
+        if first is not e:
+            groups.setdefault(e.id, [first]).append(e)
     diagnostics: list[Diagnostic] = []
     for cable_id, group in groups.items():
         group.sort(key=preference)
@@ -382,18 +385,22 @@ def index(entries: dict[str, Entry]) -> Archive:
     # One sort of the whole archive; every listing filled in that order is sorted too.
     archive.order = sorted(entries, key=lambda i: (entries[i].created, i), reverse=True)
     archive.year_of = {i: e.created[:4] for i, e in entries.items()}
+    by_tag, by_origin, by_class = lists["tag"], lists["origin"], lists["classification"]
+    by_year, by_month = lists["year"], lists["month"]
     for cable_id in archive.order:
         e = entries[cable_id]
-        for ref in dict.fromkeys(e.ref_ids):
-            if ref in entries and ref != cable_id:
-                cited_by[ref].append(cable_id)
+        if e.ref_ids:
+            for ref in dict.fromkeys(e.ref_ids):
+                if ref in entries and ref != cable_id:
+                    cited_by[ref].append(cable_id)
         for tag in e.tags:
-            lists["tag"][tag].append(cable_id)
-        lists["origin"][e.origin or "Unknown origin"].append(cable_id)
-        lists["classification"][e.classification or "UNKNOWN"].append(cable_id)
-        if len(e.created) >= 7:
-            lists["year"][e.created[:4]].append(cable_id)
-            lists["month"][e.created[:7]].append(cable_id)
+            by_tag[tag].append(cable_id)
+        by_origin[e.origin or "Unknown origin"].append(cable_id)
+        by_class[e.classification or "UNKNOWN"].append(cable_id)
+        created = e.created
+        if len(created) >= 7:
+            by_year[created[:4]].append(cable_id)
+            by_month[created[:7]].append(cable_id)
     archive.cited_by = {k: v[::-1] for k, v in cited_by.items()}
     archive.by_tag = dict(lists["tag"])
     archive.by_origin = dict(lists["origin"])

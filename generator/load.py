@@ -23,12 +23,17 @@ def load_units(content: Path, old: Manifest, new: Manifest, pool: Pool,
     diagnostics: list[Diagnostic] = []
     tasks: list[tuple[str, str, int, int, frozenset[str]]] = []
     stamps: dict[str, tuple[int, int]] = {}
+    old_files, old_units, new_files, new_units = old.files, old.units, new.files, new.units
     for rel, abs_path, size, mtime in scan(content):
+        prev = old_files.get(rel)
+        if prev is not None and prev[0] == size and prev[1] == mtime and prev[2] in old_units:
+            new_files[rel] = prev  # a one-unit file as the record has it (a CSV's key is "")
+            new_units[prev[2]] = old_units[prev[2]]
+            continue
         if size < 0:
             diagnostics.append(Diagnostic(rel, 0, ERROR, "cannot read the file"))
             continue
         stamp = stamps[rel] = (size, mtime)
-        prev = old.files.get(rel)
         keys = old.csv_units.get(rel, [prev[2]] if prev else [])
         if prev and prev[:2] == stamp and keys and all(k in old.units for k in keys):
             new.files[rel] = prev
