@@ -409,8 +409,5 @@ def index(entries: dict[str, Entry]) -> Archive:
     archive.by_classification = dict(lists["classification"])
     for ids in archive.by_origin.values():
         chrono = ids[::-1]
-        for i, cable_id in enumerate(chrono):
-            prev = chrono[i - 1] if i > 0 else ""
-            nxt = chrono[i + 1] if i + 1 < len(chrono) else ""
-            archive.neighbours[cable_id] = (prev, nxt)
+        archive.neighbours.update(zip(chrono, zip(["", *chrono[:-1]], [*chrono[1:], ""], strict=True), strict=True))
     return archive

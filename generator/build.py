@@ -273,30 +273,44 @@ def _plan_pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp
     build edited cables and nothing else; the other pages' keys are then taken as recorded."""
     pages: list[site.Page] = []
     page_paths: list[str] = []
+    holding, moved = delta.listings(edited, kept) if reuse_ok and edited is not None else ({}, set())
     for item in [*site.plan_indexes(archive, rows, GLOSSARY, config, site_info),
                  *editorial.render(editorial_pages, rows)]:
         if isinstance(item, site.Listing):
             fields, count = item.fields_key(fp), len(item.ids)
             last = old.listings.get(item.base) if reuse_ok else None
-            if last is not None and edited is not None and last[1:] == (fields, count) \
-                    and edited.keys().isdisjoint(item.ids):  # no cable it lists was edited
-                signature = last[0]
-            else:
-                signature = item.signature(fields, digests)
-            new.listings[item.base] = (signature, fields, count)
             item_paths = item.paths(config.per_page)
             page_paths += item_paths
-            if last is not None and last[0] == signature and all(p in old.pages for p in item_paths):
+            # An edit left this listing's members as they were: its ids are the last build's.
+            same = last is not None and edited is not None and last[1:3] == (fields, count) \
+                and item.base not in moved and len(last) == 4 and all(p in old.pages for p in item_paths)
+            mine = holding.get(item.base, ())
+            signature = last[0] if same and not mine else item.signature(fields, digests)
+            if last is not None and last[0] == signature and len(last) == 4 \
+                    and all(p in old.pages for p in item_paths):
                 keys.update((p, old.pages[p]) for p in item_paths)  # nothing it shows changed
+                new.listings[item.base] = last
+            elif same:  # only the pages that list an edited cable can change
+                new.listings[item.base] = (signature, fields, count, last[3])
+                numbers = item.page_numbers(mine, config.per_page)
+                keys.update((p, old.pages[p]) for n, p in enumerate(item_paths, 1) if n not in numbers)
+                page_keys = item.page_keys(fp, digests, last[3], config.per_page, numbers)
+                keys.update(page_keys)
+                todo_paths = {p for p, k in page_keys if old.pages.get(p) != k}
+                if todo_paths:
+                    render_pages.extend(item.pages(archive, rows, config, todo_paths, last[3]))
             elif reuse_ok:  # keep the pages whose key did not change, make the others
                 years = site.per_year(item.ids, archive.year_of)
+                new.listings[item.base] = (signature, fields, count, years)
                 page_keys = item.page_keys(fp, digests, years, config.per_page)
                 keys.update(page_keys)
                 todo_paths = {p for p, k in page_keys if old.pages.get(p) != k}
                 if todo_paths:
                     render_pages.extend(item.pages(archive, rows, config, todo_paths, years))
             else:
-                pages.extend(item.pages(archive, rows, config))
+                years = site.per_year(item.ids, archive.year_of)
+                new.listings[item.base] = (signature, fields, count, years)
+                pages.extend(item.pages(archive, rows, config, None, years))
         else:
             pages.append(item)
             page_paths.append(item.path)

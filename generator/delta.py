@@ -8,7 +8,8 @@ one of them, and the others keep the keys the build record holds:
 - a cable page shows the cables it cites and is cited by and its two neighbours of the
   same origin (:func:`affected`);
 - a listing shows its members (an unchanged listing has no edited member, the same size
-  and the same fields: see ``build._plan_pages``).
+  and the same fields: see ``build._plan_pages``); when its members are the ones it had
+  (:func:`listings`), only its pages that show an edited cable can change.
 
 Anything else (a cable added or deleted, a date or origin changed, a duplicate id, a unit
 missing from the record) returns ``None``: every page is planned, as on any other build.
@@ -18,7 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .archive import Archive, Entry
+from . import paths
+from .archive import UNKNOWN_LEVEL, UNKNOWN_ORIGIN, Archive, Entry
 from .model import Diagnostic
 
 Units = Mapping[str, tuple[list[Entry], list[Diagnostic]]]
@@ -60,3 +62,28 @@ def affected(archive: Archive, before: Mapping[str, Entry]) -> set[str]:
         out.update(archive.cited_by.get(cable_id, ()))
         out.update(r for r in archive.neighbours.get(cable_id, ()) if r)
     return out
+
+
+def listing_bases(e: Entry) -> set[str]:
+    """The base paths of the listings that hold ``e`` (the rules of ``archive.index``)."""
+    bases = {paths.tag_base(t) for t in e.tags}
+    bases.add(paths.origin_base(e.origin or UNKNOWN_ORIGIN))
+    bases.add(paths.classification_base(e.classification or UNKNOWN_LEVEL))
+    if len(e.created) >= 7:
+        bases.update((paths.year_base(e.created[:4]), paths.month_base(e.created[:7])))
+    return bases
+
+
+def listings(before: Mapping[str, Entry], kept: Mapping[str, Entry]) -> tuple[dict[str, set[str]], set[str]]:
+    """For an edit of ``before``'s cables (:func:`edited`): listing base -> the edited cables
+    it held or holds; and the bases whose members changed (a tag or classification edited).
+    A listing in neither has no edited member; one only in the first lists the cables it
+    listed, in the same order (ids and dates stay as they were)."""
+    holding: dict[str, set[str]] = {}
+    moved: set[str] = set()
+    for cable_id, old in before.items():
+        now, was = listing_bases(kept[cable_id]), listing_bases(old)
+        moved |= now ^ was
+        for base in now | was:
+            holding.setdefault(base, set()).add(cable_id)
+    return holding, moved

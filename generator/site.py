@@ -12,7 +12,7 @@ import hashlib
 import io
 import pickle
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from . import paths
@@ -260,17 +260,30 @@ class Listing:
         return hashlib.sha1(fields_key + b"".join(map(digests.__getitem__, self.ids))).digest()
 
     def page_keys(self, fingerprint: bytes, digests: dict[str, bytes], years: tuple[tuple[str, int], ...],
-                  per_page: int) -> list[tuple[str, bytes]]:
-        """(path, :func:`page_key`) of each page, without making the pages: a listing that
-        changed keeps the pages whose key did not (an edited cable changes one page of its
-        classification's 1,000). ``years``: :func:`per_year` of the listing."""
+                  per_page: int, numbers: set[int] | None = None) -> list[tuple[str, bytes]]:
+        """(path, :func:`page_key`) of each page (of the page ``numbers`` when given), without
+        making the pages: a listing that changed keeps the pages whose key did not (an edited
+        cable changes one page of its classification's 1,000). ``years``: :func:`per_year`."""
         hrefs = tuple(self.paths(per_page))
         first = hrefs[:1]
         return [(href, _listing_key(fingerprint, href, (
                     self.kind, self.title, self.tag, len(self.ids), years, (n, len(hrefs), first),
                     self.feed, self.up, self.children if n == 1 else ()),
                     self.ids[(n - 1) * per_page : n * per_page], digests))
-                for n, href in enumerate(hrefs, 1)]
+                for n, href in enumerate(hrefs, 1) if numbers is None or n in numbers]
+
+    def page_numbers(self, ids: Iterable[str], per_page: int) -> set[int]:
+        """The numbers of the pages that list any of ``ids``."""
+        out: set[int] = set()
+        for cable_id in ids:
+            at = -1
+            while True:
+                try:
+                    at = self.ids.index(cable_id, at + 1)
+                except ValueError:
+                    break
+                out.add(at // per_page + 1)
+        return out
 
     def pages(self, archive: Archive, rows: dict[str, CableRow], config: Config,
               only: set[str] | None = None, years: tuple[tuple[str, int], ...] | None = None) -> Iterator[Page]:

@@ -37,10 +37,10 @@ def _edit(path: Path, pattern: str, new: str) -> None:
     path.write_text(changed, encoding="utf-8")
 
 
-def _same_as_clean(content: Path, out: Path, tmp_path: Path, name: str) -> None:
+def _same_as_clean(content: Path, out: Path, tmp_path: Path, name: str, config: Config | None = None) -> None:
     """The output, and the record's listings and search batch keys, are a clean build's."""
     clean = tmp_path / name
-    build(content, clean, Config(), jobs=1)
+    build(content, clean, config or Config(), jobs=1)
     assert tree(out) == tree(clean)
     mine, theirs = (record.read(p.parent / f".{p.name}.cache") for p in (out, clean))
     assert (mine.search_batches, mine.search_docs, mine.listings, mine.pages) == \
@@ -111,6 +111,50 @@ def test_a_plain_edit_hashes_only_the_listings_and_cable_pages_that_show_the_cab
     assert len(only) == 1 and edited.stem in only[0] and len(only[0]) < 10
     assert 0 < result.written < 40
     _same_as_clean(content, out, tmp_path, "clean")
+
+
+def _tags(path: Path) -> tuple[str, ...]:
+    from generator.parse import read
+
+    cables, _ = read(path.name, path.read_bytes())
+    return cables[0].tags
+
+
+def test_an_edit_plans_only_the_listing_pages_that_show_the_cable(
+        content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Listings of 3 rows a page: a subject edit plans one page of each of the cable's
+    listings; a tag moved from one cable to another in one build (same size, other members)
+    plans every page of that tag."""
+    config = Config(per_page=3)
+    out = tmp_path / "out"
+    build(content, out, config, jobs=1)
+    planned: list[tuple[str, set[int] | None]] = []
+    real = site.Listing.page_keys
+
+    def page_keys(self, fp, digests, years, per_page, numbers=None):
+        planned.append((self.base, numbers))
+        return real(self, fp, digests, years, per_page, numbers)
+
+    monkeypatch.setattr(site.Listing, "page_keys", page_keys)
+    files = sorted(content.iterdir())
+    prel = [p for p in files if "PREL" in _tags(p)]
+    assert len(prel) > 3 * 3  # the tag's listing has several pages
+    edited = prel[len(prel) // 2]
+    _edit(edited, r"^SUBJECT:", "SUBJECT: ON ONE PAGE OF EACH LISTING")
+    build(content, out, config, jobs=1)
+    assert any(base == "tag/PREL" for base, _ in planned)
+    assert planned and all(numbers is not None and len(numbers) == 1 for _, numbers in planned), planned
+    _same_as_clean(content, out, tmp_path, "clean", config)
+
+    planned.clear()
+    loser = next(p for p in prel if re.search(r"^TAGS:.* PREL\b", p.read_text(encoding="utf-8"), re.MULTILINE))
+    gainer = next(p for p in files if "PREL" not in _tags(p))
+    _edit(loser, r"^(TAGS:.*) PREL\b", r"\1")
+    _edit(gainer, r"^TAGS:", "TAGS: PREL")
+    assert "PREL" not in _tags(loser) and "PREL" in _tags(gainer)
+    build(content, out, config, jobs=1)
+    assert ("tag/PREL", None) in planned, planned
+    _same_as_clean(content, out, tmp_path, "clean-moved", config)
 
 
 def test_a_csv_edit_counts_only_the_row_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
