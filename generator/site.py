@@ -366,11 +366,11 @@ def plan_indexes(
     ranked = sorted(archive.cited_by.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:20]
     newest = [entries[i] for i in archive.order[:max(10, config.feed_size)]]
     all_ids = list(entries)
-    created = sorted(e.created[:10] for e in entries.values() if e.created)
+    dated = (entries[i].created for i in reversed(archive.order) if entries[i].created)  # oldest first
     yield Page("index.html", "home", HomeView(
         total=len(entries),
-        first=created[0] if created else "",
-        last=created[-1] if created else "",
+        first=next(dated, "")[:10],
+        last=entries[archive.order[0]].created[:10] if archive.order else "",
         most_referenced=tuple((rows[i], len(c)) for i, c in ranked),
         newest=tuple(rows[e.id] for e in newest[:10]),
         tag_count=len(archive.by_tag),
