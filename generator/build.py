@@ -201,8 +201,9 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                 searchplan.start(pool, search_batches, new.search_batches, mode, progress) \
                 if search_batches and full else None
             rendering = _render(pool, archive, rows, cable_todo, render_pages, mode, progress)
-            merged = searchplan.merge(indexing) if indexing is not None else None
-            changed = [item for res in rendering for item in res]
+            # the merged index's files are written while the workers still render
+            changed = searchplan.put(output, mode, searchplan.merge(indexing), keys) if indexing is not None else []
+            changed += [item for res in rendering for item in res]
             for rel, data in files.items():
                 changed.append((rel, write.put(output, mode, rel, data)))
             gone = {e.id: e for k in old.units.keys() - new.units.keys() for e in old.units[k][0]} \
@@ -211,16 +212,12 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                                        patch_batches, gone) if gone else None
             if patched is not None:  # the index's other files stay as they are
                 keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/") and p not in patched[1])
+                for rel, data in patched[0].items():
+                    keys[rel] = hashlib.sha1(data).digest()
+                    changed.append((rel, write.put(output, mode, rel, data)))
             elif search_batches and not full:  # the patch cannot say: make the whole index
                 merged = searchplan.merge(searchplan.start(pool, search_batches, new.search_batches, mode, progress))
-            index_files = patched[0].items() if patched is not None else \
-                merged[0].files(doc_tables=False) if merged is not None else ()
-            for rel, did, digest in merged[1] if merged is not None else ():  # written by the workers
-                keys[rel] = digest
-                changed.append((rel, did))
-            for rel, data in index_files:
-                keys[rel] = hashlib.sha1(data).digest()
-                changed.append((rel, write.put(output, mode, rel, data)))
+                changed += searchplan.put(output, mode, merged, keys)
             if search_batches:
                 stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
             written = [rel for rel, did in changed if did]

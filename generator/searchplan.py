@@ -4,7 +4,7 @@ Doc numbers follow the ids in order (``07USNATO577`` is the doc after ``07USNATO
 when the archive holds both). The documents are cut into batches of
 :data:`SEARCH_BATCH`; each batch's partial index is made by a worker and cached under a
 key hashing its cables' content, doc numbers and hrefs. :func:`start` and :func:`merge`
-make the whole index from them; :func:`patch` indexes only the few cables an edit changed,
+make the whole index from them, :func:`put` writes it (while the workers render); :func:`patch` indexes only the few cables an edit changed,
 old and new, and hands both to ``search/update.py``.
 """
 
@@ -16,6 +16,7 @@ from collections import ChainMap
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+from . import write
 from .archive import SITE_VERSION, Entry
 from .model import Cable
 from .search.index import DOC_CHUNK, SearchIndexer
@@ -96,6 +97,21 @@ def merge(parts: Iterable[tuple[bytes, list[tuple[str, bool, bytes]]]]
         indexer.merge(part)
         written += files
     return indexer, written
+
+
+def put(output: Path, mode: str, merged: tuple[SearchIndexer, list[tuple[str, bool, bytes]]],
+        keys: dict[str, bytes]) -> list[tuple[str, bool]]:
+    """Write the files of a merged index (:func:`merge`), each one's key into ``keys``;
+    (path, bytes changed) of each, the doc tables that the workers wrote included."""
+    indexer, by_workers = merged
+    changed = []
+    for rel, did, digest in by_workers:
+        keys[rel] = digest
+        changed.append((rel, did))
+    for rel, data in indexer.files(doc_tables=False):
+        keys[rel] = hashlib.sha1(data).digest()
+        changed.append((rel, write.put(output, mode, rel, data)))
+    return changed
 
 
 def patch(pool: Pool, output: Path, kept: dict[str, Entry], ids: list[str],
