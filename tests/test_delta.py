@@ -173,3 +173,28 @@ def test_a_csv_edit_counts_only_the_row_that_changed(tmp_path: Path, monkeypatch
     build(content, out, Config(), jobs=1)
     assert isinstance(seen[-1], dict) and list(seen[-1]) == ["07USNATO25"]
     _same_as_clean(content, out, tmp_path, "clean")
+
+
+def test_listing_bases_are_the_listings_that_list_each_corpus_cable() -> None:
+    """``delta.listing_bases`` must agree with the listings the site plans: a base it missed
+    would keep a stale page of that listing after an edit."""
+    import pickle
+
+    from generator.archive import Entry, choose, index
+    from generator.parse import read
+    from generator.parse.tags import GLOSSARY
+    from generator.views import SiteInfo
+
+    entries = []
+    for path in sorted((need_corpus() / "cablegate-text").glob("*.txt")):
+        cables, _ = read(path.name, path.read_bytes())
+        entries += [Entry.from_cable(c, "unit", i, path.name, pickle.dumps(c)) for i, c in enumerate(cables)]
+    kept, _ = choose(entries)
+    archive = index(kept)
+    listed: dict[str, set[str]] = {i: set() for i in kept}
+    for item in site.plan_indexes(archive, site.Rows(kept), GLOSSARY, Config(), SiteInfo("t", "", True)):
+        if isinstance(item, site.Listing):
+            for cable_id in item.ids:
+                listed[cable_id].add(item.base)
+    assert len(kept) > 6000
+    assert {i for i in kept if delta.listing_bases(kept[i]) != listed[i]} == set()
