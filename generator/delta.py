@@ -35,6 +35,8 @@ def edited(old_units: Units, new_units: Units, entries: Iterable[Entry],
     when they are all edits of cables that stay where they were; ``None`` otherwise."""
     gone = [e for k in old_units.keys() - new_units.keys() for e in old_units[k][0]]
     came = [e for k in new_units.keys() - old_units.keys() for e in new_units[k][0]]
+    if not came and not gone and old_units.keys() == new_units.keys():
+        return {}  # files touched, none changed (a checkout, an editor's save): the same cables
     if not came or len(came) != len(gone) or len(came) > MAX_EDITED:
         return None
     before = {e.id: e for e in gone}

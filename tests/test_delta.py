@@ -113,6 +113,28 @@ def test_a_plain_edit_hashes_only_the_listings_and_cable_pages_that_show_the_cab
     _same_as_clean(content, out, tmp_path, "clean")
 
 
+def test_touched_files_with_the_same_bytes_plan_nothing(content: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checkout or an editor's save without a change gives new stamps, the same cables: the
+    build plans no page from scratch and writes nothing."""
+    import os
+
+    out = tmp_path / "out"
+    build(content, out, Config(), jobs=1)
+    seen: list[object] = []
+    real = delta.edited
+    monkeypatch.setattr(delta, "edited", lambda *a: seen.append(real(*a)) or seen[-1])
+    hashed: list[str] = []
+    real_signature = site.Listing.signature
+    monkeypatch.setattr(site.Listing, "signature", lambda self, *a: hashed.append(self.base) or real_signature(self, *a))
+    for p in sorted(content.iterdir())[:5]:
+        st = p.stat()
+        os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    result = build(content, out, Config(), jobs=1)
+    assert seen == [{}] and hashed == [] and result.written == 0
+    _same_as_clean(content, out, tmp_path, "clean")
+
+
 def _tags(path: Path) -> tuple[str, ...]:
     from generator.parse import read
 
