@@ -280,7 +280,8 @@ def _plan_pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp
             page_paths += item_paths
             # An edit left this listing's members as they were: its ids are the last build's.
             same = last is not None and edited is not None and last[1:3] == (fields, count) \
-                and item.base not in moved and len(last) == 4 and all(p in old.pages for p in item_paths)
+                and item.kind in delta.LISTING_KINDS and item.base not in moved and len(last) == 4 \
+                and all(p in old.pages for p in item_paths)
             mine = holding.get(item.base, ())
             signature = last[0] if same and not mine else item.signature(fields, digests)
             if last is not None and last[0] == signature and len(last) == 4 \

@@ -66,6 +66,10 @@ def affected(archive: Archive, before: Mapping[str, Entry]) -> set[str]:
     return out
 
 
+LISTING_KINDS = ("tag", "origin", "classification", "year", "month")
+"""The listings :func:`listing_bases` knows (any other kind is planned whole)."""
+
+
 def listing_bases(e: Entry) -> set[str]:
     """The base paths of the listings that hold ``e`` (the rules of ``archive.index``)."""
     bases = {paths.tag_base(t) for t in e.tags}
