@@ -130,8 +130,9 @@ class UnitResult:
 # -- scanning ---------------------------------------------------------------------------------
 
 
-def scan(content: Path) -> Iterator[tuple[str, str, int, int]]:
-    """``(relative path, absolute path, size, mtime_ns)`` of every cable input file, sorted.
+def scan(content: Path) -> list[tuple[str, str, int, int]]:
+    """``(relative path, absolute path, size, mtime_ns)`` of every cable input file, sorted
+    (size -1: the file cannot be read). A list, so that a worker can make it (``build.py``).
 
     Skips ``pages/`` at the top, hidden files and folders, and the settings file.
     """
@@ -158,7 +159,7 @@ def scan(content: Path) -> Iterator[tuple[str, str, int, int]]:
                     continue
                 yield sub, item.path, st.st_size, st.st_mtime_ns
 
-    yield from walk(str(content), "")
+    return list(walk(str(content), ""))
 
 
 def code_version(*patterns: str) -> str:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import delta, editorial, feeds, record, searchplan, site, write
-from .archive import PARSER_VERSION, SITE_VERSION, Archive, Entry, choose, index
+from .archive import PARSER_VERSION, SITE_VERSION, Archive, Entry, choose, index, scan
 from .config import Config, ConfigError, load_config
 from .load import load_units
 from .model import ERROR, WARNING, Diagnostic
@@ -113,6 +113,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                                  f"{site_info!r}:{sorted(GLOSSARY.items())!r}".encode()).hexdigest()
     result = Result()
     with Pool(jobs, (config, site_info, output, cache_root)) as pool:
+        scanned = pool.submit(scan, content)  # a worker takes the files' stamps meanwhile
         old = record.read(cache_root)  # after the workers start: they need none of it
         # 1. load
         new = record.Manifest(fingerprint, PARSER_VERSION, editorial=hashlib.sha1(
@@ -121,7 +122,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             if old.code:  # parsed by other code: none of the cache can be used (no worker has it open yet)
                 pool.cache.clear()
             old = record.Manifest(pages=old.pages)
-        entries, diagnostics = load_units(content, old, new, pool, progress)
+        entries, diagnostics = load_units(content, old, new, pool, progress, scanned())
         result.phases["load"] = time.monotonic() - start
         # 2. index
         kept, dup = choose(entries)

@@ -16,15 +16,18 @@ import os
 import pickle
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from . import feeds, paths, site, write
 from .archive import Cache, Entry, UnitResult, unit_key
 from .config import Config
 from .model import ERROR, WARNING, Cable, Diagnostic
 from .views import CableView, PageContext, RefView, SiteInfo
+
+T = TypeVar("T")
 
 
 class BuildError(Exception):
@@ -294,6 +297,13 @@ class Pool:
             self.pool.join()
             self.pool = None
         _worker["cache"].close()  # type: ignore[attr-defined]
+
+    def submit(self, fn: Callable[[Any], T], arg: Any) -> Callable[[], T]:
+        """Start ``fn(arg)`` in a worker now; the function returned waits for its result
+        (with no workers, it runs ``fn`` when called)."""
+        if self.pool is None:
+            return lambda: fn(arg)
+        return self.pool.apply_async(fn, (arg,)).get
 
     def imap(self, fn, tasks: Iterable, progress: bool, label: str, total: int | None = None) -> Iterable:
         """``fn`` over ``tasks`` in the workers, results in order; ``total`` counts ``tasks``
