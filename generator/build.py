@@ -178,7 +178,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         try:
             files = _plan_pages(archive, rows, digests, fp, config, site_info, renderer, kept, editorial_pages,
                                 old, new, reuse_ok, keys, cable_todo, render_pages, edited)
-            stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
+            stale = sorted(old.pages.keys() - keys.keys()) if output.is_dir() else []
             if search_batches:  # the index's files are known once it is made: count them then
                 stale = [p for p in stale if not p.startswith("search/")]
             todo = sum(len(j) * (1 + config.cable_json) for j in cable_todo.values()) + len(render_pages) + len(files)
@@ -220,7 +220,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                 merged = searchplan.merge(searchplan.start(pool, search_batches, new.search_batches, mode, progress))
                 changed += searchplan.put(output, mode, merged, keys)
             if search_batches:
-                stale = [p for p in old.pages if p not in keys] if output.is_dir() else []
+                stale = sorted(old.pages.keys() - keys.keys()) if output.is_dir() else []
             written = [rel for rel, did in changed if did]
             result.written = len(written)
             result.unchanged = len(keys) - len(written)
