@@ -18,6 +18,9 @@ HEIGHT = 160
 _TOP = 14
 _BOTTOM = 22
 _SIDE = 4
+_LABEL_HALF = 15
+"""Half the width of a year label (four digits at the theme's 11px): no label centre is
+nearer an edge than this, so the first and last years are not cut off."""
 
 
 def _label_every(n: int) -> int:
@@ -57,7 +60,7 @@ def year_chart(per_year: Sequence[tuple[str, int]], *, label: str = "Cables per 
             f"<title>{escape(year)}: {count:,}</title></rect>"
         )
         if i % step == 0 or i == len(data) - 1 and len(data) > 1 and (i % step) * 2 >= step:
-            cx = round(_SIDE + i * slot + slot / 2, 1)
+            cx = round(min(max(_SIDE + i * slot + slot / 2, _LABEL_HALF), WIDTH - _LABEL_HALF), 1)
             parts.append(
                 f'<text class="chart-label" x="{cx}" y="{HEIGHT - 6}" text-anchor="middle">{escape(year)}</text>'
             )

@@ -349,6 +349,20 @@ def test_pager_numbers_window() -> None:
     assert pager_numbers(Pager(2, 5, ("x",) * 5)) == [1, 2, 3, 4, 5]
 
 
+def test_year_chart_labels_stay_inside_the_chart() -> None:
+    """The corpus spans 1966-2010: 45 narrow bars; the first and last year labels were cut
+    in half by the chart's edges."""
+    import re
+
+    from generator.chart import WIDTH
+
+    svg = str(year_chart(tuple((str(y), y % 7) for y in range(1966, 2011))))
+    labels = re.findall(r'<text class="chart-label" x="([\d.]+)" y="\d+" text-anchor="middle">(\d{4})</text>', svg)
+    assert labels[0][1] == "1966" and labels[-1][1] == "2010"
+    # a four-digit label at 11px is about 26 units wide, centred on x
+    assert all(13 <= float(x) <= WIDTH - 13 for x, _ in labels), labels
+
+
 def test_year_chart_is_accessible_svg() -> None:
     svg = str(year_chart((("2006", 5), ("2007", 10)), label="Cables <per> year"))
     assert svg.startswith("<svg") and 'role="img"' in svg
