@@ -289,19 +289,13 @@ def _plan_pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp
                     and all(p in old.pages for p in item_paths):
                 keys.update((p, old.pages[p]) for p in item_paths)  # nothing it shows changed
                 new.listings[item.base] = last
-            elif same:  # only the pages that list an edited cable can change
-                new.listings[item.base] = (signature, fields, count, last[3])
-                numbers = item.page_numbers(mine, config.per_page)
-                keys.update((p, old.pages[p]) for n, p in enumerate(item_paths, 1) if n not in numbers)
-                page_keys = item.page_keys(fp, digests, last[3], config.per_page, numbers)
-                keys.update(page_keys)
-                todo_paths = {p for p, k in page_keys if old.pages.get(p) != k}
-                if todo_paths:
-                    render_pages.extend(item.pages(archive, rows, config, todo_paths, last[3]))
             elif reuse_ok:  # keep the pages whose key did not change, make the others
-                years = site.per_year(item.ids, archive.year_of)
+                years = last[3] if same else site.per_year(item.ids, archive.year_of)
                 new.listings[item.base] = (signature, fields, count, years)
-                page_keys = item.page_keys(fp, digests, years, config.per_page)
+                numbers = item.page_numbers(mine, config.per_page) if same else None
+                if numbers is not None:  # only the pages that list an edited cable can change
+                    keys.update((p, old.pages[p]) for n, p in enumerate(item_paths, 1) if n not in numbers)
+                page_keys = item.page_keys(fp, digests, years, config.per_page, numbers)
                 keys.update(page_keys)
                 todo_paths = {p for p, k in page_keys if old.pages.get(p) != k}
                 if todo_paths:
