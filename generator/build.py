@@ -122,7 +122,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             if old.code:  # parsed by other code: none of the cache can be used (no worker has it open yet)
                 pool.cache.clear()
             old = record.Manifest(pages=old.pages)
-        entries, diagnostics = load_units(content, old, new, pool, progress, scanned())
+        entries, diagnostics = load_units(scanned(), old, new, pool, progress)
         result.phases["load"] = time.monotonic() - start
         # 2. index
         kept, dup = choose(entries)
@@ -279,14 +279,13 @@ def _plan_pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp
             last = old.listings.get(item.base) if reuse_ok else None
             item_paths = item.paths(config.per_page)
             page_paths += item_paths
+            recorded = last is not None and len(last) == 4 and all(p in old.pages for p in item_paths)
             # An edit left this listing's members as they were: its ids are the last build's.
-            same = last is not None and edited is not None and last[1:3] == (fields, count) \
-                and item.kind in delta.LISTING_KINDS and item.base not in moved and len(last) == 4 \
-                and all(p in old.pages for p in item_paths)
+            same = recorded and edited is not None and last[1:3] == (fields, count) \
+                and item.kind in delta.LISTING_KINDS and item.base not in moved
             mine = holding.get(item.base, ())
             signature = last[0] if same and not mine else item.signature(fields, digests)
-            if last is not None and last[0] == signature and len(last) == 4 \
-                    and all(p in old.pages for p in item_paths):
+            if recorded and last[0] == signature:
                 keys.update((p, old.pages[p]) for p in item_paths)  # nothing it shows changed
                 new.listings[item.base] = last
             elif reuse_ok:  # keep the pages whose key did not change, make the others

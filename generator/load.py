@@ -10,22 +10,22 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .archive import Entry, scan
+from .archive import Entry
 from .model import ERROR, Diagnostic
 from .record import Manifest
 from .workers import Pool, parse_units
 
 
-def load_units(content: Path, old: Manifest, new: Manifest, pool: Pool, progress: bool,
-               files: list[tuple[str, str, int, int]] | None = None) -> tuple[list[Entry], list[Diagnostic]]:
+def load_units(files: list[tuple[str, str, int, int]], old: Manifest, new: Manifest, pool: Pool,
+               progress: bool) -> tuple[list[Entry], list[Diagnostic]]:
     """Entries and diagnostics of every unit; unchanged files come from the manifest.
-    ``files``: :func:`~generator.archive.scan` of ``content`` when already made."""
+    ``files``: :func:`~generator.archive.scan` of the content folder."""
     entries: list[Entry] = []
     diagnostics: list[Diagnostic] = []
     tasks: list[tuple[str, str, int, int, frozenset[str]]] = []
     stamps: dict[str, tuple[int, int]] = {}
     old_files, old_units, new_files, new_units = old.files, old.units, new.files, new.units
-    for rel, abs_path, size, mtime in scan(content) if files is None else files:
+    for rel, abs_path, size, mtime in files:
         prev = old_files.get(rel)
         if prev is not None and prev[0] == size and prev[1] == mtime and prev[2] in old_units:
             new_files[rel] = prev  # a one-unit file as the record has it (a CSV's key is "")
