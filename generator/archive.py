@@ -396,8 +396,8 @@ def index(entries: dict[str, Entry]) -> Archive:
                     cited_by[ref].append(cable_id)
         for tag in e.tags:
             by_tag[tag].append(cable_id)
-        by_origin[e.origin or "Unknown origin"].append(cable_id)
-        by_class[e.classification or "UNKNOWN"].append(cable_id)
+        by_origin[e.origin or UNKNOWN_ORIGIN].append(cable_id)
+        by_class[e.classification or UNKNOWN_LEVEL].append(cable_id)
         created = e.created
         if len(created) >= 7:
             by_year[created[:4]].append(cable_id)

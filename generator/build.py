@@ -213,9 +213,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                                        patch_batches, gone) if gone else None
             if patched is not None:  # the index's other files stay as they are
                 keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/") and p not in patched[1])
-                for rel, data in patched[0].items():
-                    keys[rel] = hashlib.sha1(data).digest()
-                    changed.append((rel, write.put(output, mode, rel, data)))
+                changed += searchplan.put_files(output, mode, patched[0].items(), keys)
             elif search_batches and not full:  # the patch cannot say: make the whole index
                 merged = searchplan.merge(searchplan.start(pool, search_batches, new.search_batches, mode, progress))
                 changed += searchplan.put(output, mode, merged, keys)

@@ -36,10 +36,9 @@ def load_units(files: list[tuple[str, str, int, int]], old: Manifest, new: Manif
             continue
         stamp = stamps[rel] = (size, mtime)
         keys = old.csv_units.get(rel, [prev[2]] if prev else [])
-        if prev and prev[:2] == stamp and keys and all(k in old.units for k in keys):
-            new.files[rel] = prev
-            if rel in old.csv_units:
-                new.csv_units[rel] = keys
+        if rel in old.csv_units and prev and prev[:2] == stamp and keys and all(k in old.units for k in keys):
+            new.files[rel] = prev  # a big cables.csv as the record has it (a one-unit file: above)
+            new.csv_units[rel] = keys
             for k in keys:
                 new.units[k] = old.units[k]
             continue

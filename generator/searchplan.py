@@ -108,7 +108,15 @@ def put(output: Path, mode: str, merged: tuple[SearchIndexer, list[tuple[str, bo
     for rel, did, digest in by_workers:
         keys[rel] = digest
         changed.append((rel, did))
-    for rel, data in indexer.files(doc_tables=False):
+    return changed + put_files(output, mode, indexer.files(doc_tables=False), keys)
+
+
+def put_files(output: Path, mode: str, files: Iterable[tuple[str, bytes]],
+              keys: dict[str, bytes]) -> list[tuple[str, bool]]:
+    """Write index files (a merged index's, or a patch's), each one's key into ``keys``;
+    (path, bytes changed) of each."""
+    changed = []
+    for rel, data in files:
         keys[rel] = hashlib.sha1(data).digest()
         changed.append((rel, write.put(output, mode, rel, data)))
     return changed

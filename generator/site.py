@@ -188,10 +188,10 @@ def cable_pages(archive: Archive, rows: dict[str, CableRow], digests: dict[str, 
             if key is not None and recorded.get(js or page) == key:
                 yield cable_id, page, js, key
                 continue
-        origin = e.origin or "Unknown origin"
+        origin = e.origin or UNKNOWN_ORIGIN
         if origin not in origins:
             origins[origin] = paths.paged(paths.origin_base(origin), 1)
-        level = e.classification or "UNKNOWN"
+        level = e.classification or UNKNOWN_LEVEL
         if level not in levels:
             levels[level] = paths.paged(paths.classification_base(level), 1)
         h = hashlib.sha1(fingerprint + e.digest)
@@ -226,8 +226,8 @@ def cable_job(archive: Archive, rows: dict[str, CableRow], glossary: dict[str, t
         prev=rows[prev_id] if prev_id else None,
         next=rows[next_id] if next_id else None,
         tags=tuple(tags[t] for t in e.tags),
-        origin_href=paths.paged(paths.origin_base(e.origin or "Unknown origin"), 1),
-        classification_href=paths.paged(paths.classification_base(e.classification or "UNKNOWN"), 1),
+        origin_href=paths.paged(paths.origin_base(e.origin or UNKNOWN_ORIGIN), 1),
+        classification_href=paths.paged(paths.classification_base(e.classification or UNKNOWN_LEVEL), 1),
     )
 
 
