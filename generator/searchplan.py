@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import pickle
 from collections import ChainMap
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -94,7 +95,7 @@ def merge(parts: Iterable[tuple[bytes, list[tuple[str, bool, bytes]]]]
     indexer = SearchIndexer()
     written: list[tuple[str, bool, bytes]] = []
     for part, files in parts:
-        indexer.merge(part)
+        indexer.merge(pickle.loads(part))
         written += files
     return indexer, written
 

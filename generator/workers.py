@@ -203,38 +203,42 @@ def search_partial_path(cache_root: Path, key: str) -> Path:
     return cache_root / "search" / key[:2] / f"{key}.bin"
 
 
-def search_task(task: tuple[list[tuple[int, str, int, str]], str]) -> bytes:
-    """The partial index of one batch of docs (cached under the batch's key)."""
-    from .search.index import partial
-
-    batch, key = task
-    cache: Cache = _worker["cache"]  # type: ignore[assignment]
-    path = search_partial_path(cache.root, key)
+def _read_pickle(path: Path) -> Any:
+    """What the pickle at ``path`` holds; None when it is missing or damaged (made again)."""
     try:
-        return path.read_bytes()
-    except OSError:
-        pass
-    docs: list[tuple[int, Cable, str]] = []
-    for doc, unit, position, href in batch:
-        cable = cache.load_one(unit, position)
-        if cable is None:
-            raise BuildError(f"parse cache entry {unit} vanished during the build")
-        docs.append((doc, cable, href))
-    data = partial(docs)
-    write.write_file(path, data)
-    return data
+        return pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+        return None
 
 
 def index_task(task: tuple[list[tuple[int, str, int, str]], str, str]
                ) -> tuple[bytes, list[tuple[str, bool, bytes]]]:
-    """A batch's partial index for the full index: its doc-table files are written here (in
-    the build's write ``mode``); returns the rest of the partial for the merge, and each file
-    written as (path, bytes changed, hash)."""
-    from .search.index import doc_tables
+    """A batch's partial index for the full index. Its doc-table files are written here (in
+    the build's write ``mode``); returned are the rest of the partial, pickled, for the merge
+    (``pickle.loads`` gives a :class:`~.search.index.Partial`), and each file written as
+    (path, bytes changed, hash).
+
+    Both are cached under the batch's key (its cables' content, doc numbers and hrefs), so a
+    full index made again re-indexes only the batches whose cables changed."""
+    from .search.index import doc_tables, partial
 
     batch, key, mode = task
     _worker["mode"] = mode
-    files, rest = doc_tables(search_task((batch, key)))
+    cache: Cache = _worker["cache"]  # type: ignore[assignment]
+    path = search_partial_path(cache.root, key)
+    cached = _read_pickle(path)
+    if cached is not None:
+        files, rest = cached
+    else:
+        docs: list[tuple[int, Cable, str]] = []
+        for doc, unit, position, href in batch:
+            cable = cache.load_one(unit, position)
+            if cable is None:
+                raise BuildError(f"parse cache entry {unit} vanished during the build")
+            docs.append((doc, cable, href))
+        files, part = doc_tables(partial(docs))
+        rest = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+        write.write_file(path, pickle.dumps((files, rest), protocol=pickle.HIGHEST_PROTOCOL))
     return rest, [(rel, _put(rel, data), hashlib.sha1(data).digest()) for rel, data in files]
 
 

@@ -80,6 +80,20 @@ def test_word_postings_weights_and_subject_terms():
     assert _postings(pieces, "absent") == ([], [])
 
 
+def test_partial_postings_far_apart_and_every_weight():
+    """One partial whose docs lie far apart (gaps past the encoding table) and whose word
+    counts reach each weight: the postings read back are the docs and weights written."""
+    counts = {0: 1, 7: 2, 9_000: 3, 40_000: 4, 40_001: 7, 200_000: 8, 200_003: 100}
+    docs = [(d, _cable(d, "S", " ".join(["tanker"] * n + [f"only{d}"])), "x.html") for d, n in counts.items()]
+    part = partial(docs[::-1])  # given in any order
+    assert set(part.body) >= {"tanker", "only0", "only200003"}
+    ix = SearchIndexer()
+    ix.merge(part)
+    pieces = _load(dict(ix.files()))
+    assert _postings(pieces, "tanker")[0] == [(d, codec.weight(n)) for d, n in counts.items()]
+    assert _postings(pieces, "only40000")[0] == [(40_000, 0)]
+
+
 def test_ids_searchable_as_tokens_and_by_station():
     pieces = _load(_build(CABLES))
     assert [d for d, _ in _postings(pieces, "07usnato577")[0]] == []  # text says 07USNATO0577

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .. import parse, paths
 from ..model import Cable
-from .index import SearchIndexer, partial
+from .index import Partial, SearchIndexer, partial
 from .site import THEME, render_search_page
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cablegate-text"
@@ -57,7 +57,7 @@ def _plan(n: int, base: list[Cable]) -> list[tuple[str, int, int]]:
     return plan
 
 
-def _batch(task: tuple[int, int]) -> bytes:
+def _batch(task: tuple[int, int]) -> Partial:
     base: list[Cable] = _state["base"]  # type: ignore[assignment]
     plan: list[tuple[str, int, int]] = _state["plan"]  # type: ignore[assignment]
     docs = []

@@ -52,18 +52,6 @@ def decode(text: str | bytes | bytearray) -> Iterator[int]:
             value = shift = 0
 
 
-def first(data: bytes | bytearray) -> tuple[int, int]:
-    """The first integer of ``data`` and how many characters it takes; ``(-1, 0)`` when empty."""
-    value = shift = 0
-    for i, c in enumerate(data):
-        d = _VALUE[chr(c)]
-        value |= (d & 31) << shift
-        if not d & 32:
-            return value, i + 1
-        shift += 5
-    return -1, 0
-
-
 def weight(count: int) -> int:
     """2-bit weight of a term that occurs ``count`` times: 1 -> 0, 2-3 -> 1, 4-7 -> 2, 8+ -> 3."""
     return 0 if count < 2 else 1 if count < 4 else 2 if count < 8 else 3

@@ -31,11 +31,13 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import pickle
 import re
 import tempfile
 from array import array
+from collections import defaultdict, deque
 from collections.abc import Iterator
+from operator import sub
+from typing import NamedTuple
 
 from ..model import Cable
 from . import codec
@@ -52,7 +54,6 @@ SHARD_BYTES = 200_000
 FOLDER = 1000
 """Files per folder of the chunked kinds (Netlify allows 54,000 entries)."""
 VERSION = 1
-_ALPHABET_BYTES = codec.ALPHABET.encode("ascii")
 
 _FIRST_PARA = re.compile(r"^[ \t]*(?:\u00b6[ \t]*)?1\.[ \t]", re.MULTILINE)
 _ID = re.compile(r"^(\d\d)([A-Z]+)(\d+)$")
@@ -83,13 +84,34 @@ def _script(key: str, data: object) -> bytes:
     return f'CablesiteSearch.register("{key}",{payload});\n'.encode("ascii")
 
 
+class Partial(NamedTuple):
+    """The index of some docs made in a worker (:func:`partial`), for :meth:`SearchIndexer.merge`."""
+
+    body: dict[str, tuple[int, bytes, int]]
+    """term -> (first, rest, last): ``first`` is the first posting's ``doc << 2 | weight``,
+    ``rest`` the later postings in :mod:`.codec` gaps, ``last`` the last doc."""
+    subject: dict[str, array]
+    """term -> docs whose subject holds it, in order."""
+    facets: dict[tuple[str, str], array]
+    """(kind, value) -> docs: tags, origins, classifications."""
+    ids: dict[str, dict[str, int]]
+    """station -> {cable id: doc}."""
+    rows: dict[int, str]
+    """doc -> its doc-table row (JSON, without the snippet text)."""
+    days: dict[int, int]
+    """doc -> :func:`.codec.day_number` of its date."""
+    texts: dict[int, bytes]
+    """doc -> its snippet text (:func:`snippet_text`), UTF-8."""
+
+
 class SearchIndexer:
-    """Collects cables one by one (:meth:`add`) or by partial indexes (:meth:`merge`)."""
+    """Collects partial indexes (:meth:`merge`, in any order) or single cables (:meth:`add`)."""
 
     def __init__(self) -> None:
         self._body: dict[str, list] = {}
-        """term -> [postings (bytearray), last doc]: one lookup a term in :meth:`add`."""
+        """term -> [postings (bytearray), last doc]."""
         self._late: dict[str, list[tuple[int, int]]] = {}
+        """term -> (doc, weight) of postings that arrived after a later doc's."""
         self._subject: dict[str, array] = {}
         self._facets: dict[tuple[str, str], array] = {}
         """Doc numbers as ``array("I")``: 4 bytes each, the lists of 251,287 cables stay small."""
@@ -103,84 +125,34 @@ class SearchIndexer:
 
     def add(self, doc: int, cable: Cable, href: str) -> None:
         """Index one cable as doc number ``doc`` (each doc once)."""
-        counts = term_counts(f"{cable.id} {cable.subject}\n{cable.body}")
-        body, put = self._body, codec.put
-        for term, count in counts.items():
-            entry = body.get(term)
-            if entry is None:
-                entry = body[term] = [bytearray(), -1]
-            if doc > entry[1]:
-                value = (doc - entry[1] - 1) << 2 | (0 if count < 2 else 1 if count < 4 else 2 if count < 8 else 3)
-                if value < 32:
-                    entry[0].append(_ALPHABET_BYTES[value])
-                else:
-                    put(entry[0], value)
-                entry[1] = doc
-            else:
-                self._late.setdefault(term, []).append((doc, codec.weight(count)))
-        for term in sorted(set(terms(cable.subject))):
-            self._subject.setdefault(term, array("I")).append(doc)
-        for kind, values in (("tag", cable.tags), ("origin", (cable.origin,)),
-                             ("classification", (cable.classification,))):
-            for value in dict.fromkeys(v for v in values if v):
-                self._facets.setdefault((kind, value), array("I")).append(doc)
-        station = _station(cable)
-        if station:
-            self._ids.setdefault(station, {})[cable.id] = doc
-        self._rows[doc] = json.dumps(
-            [cable.id, cable.created[:10], cable.subject, cable.origin, cable.classification,
-             href, " ".join(cable.tags)], ensure_ascii=True, separators=(",", ":"))
-        self._days[doc] = codec.day_number(cable.created)
-        text = snippet_text(cable.body).encode("utf-8")
-        self._spill.seek(0, 2)
-        self._texts[doc] = (self._spill.tell(), len(text))
-        self._spill.write(text)
+        self.merge(partial([(doc, cable, href)]))
 
-    def state(self) -> bytes:
-        """Everything collected, pickled: what :meth:`merge` takes."""
-        texts = {}
-        for doc, (offset, size) in self._texts.items():
-            self._spill.seek(offset)
-            texts[doc] = self._spill.read(size)
-        late = {t: sorted(v) for t, v in self._late.items()}
-        data = (VERSION, self._body, late, self._subject, self._facets, self._ids,
-                self._rows, self._days, texts)
-        return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def merge(self, partial_bytes: bytes) -> None:
+    def merge(self, part: Partial) -> None:
         """Add a partial index made by :func:`partial` (any order of arrival)."""
-        (version, body, late, subject, facets, ids, rows, days,
-         texts) = pickle.loads(partial_bytes)
-        if version != VERSION:
-            raise ValueError(f"search partial of version {version}, expected {VERSION}")
-        mine_all = self._body
-        for term, (data, last) in body.items():
+        mine_all, put = self._body, codec.put
+        for term, (first, rest, last) in part.body.items():
             mine = mine_all.get(term)
-            if mine is None:  # a new term: its first gap, from doc -1, is already right
+            if mine is None:  # a new term: its first gap is from doc -1, the first posting itself
+                data = bytearray()
+                put(data, first)
+                data += rest
                 mine_all[term] = [data, last]
-                continue
-            value, size = codec.first(data)
-            if size and value >> 2 > mine[1]:
-                codec.put(mine[0], ((value >> 2) - mine[1] - 1) << 2 | value & 3)
-                mine[0].extend(data[size:])
+            elif first >> 2 > mine[1]:
+                put(mine[0], ((first >> 2) - mine[1] - 1) << 2 | first & 3)
+                mine[0] += rest
                 mine[1] = last
             else:
-                values = list(codec.decode(data))
-                docs = codec.undo_gaps(v >> 2 for v in values)
-                self._late.setdefault(term, []).extend(
-                    (d, v & 3) for d, v in zip(docs, values, strict=True))
-        for term, pairs in late.items():
-            self._late.setdefault(term, []).extend(pairs)
-        for term, docs in subject.items():
+                self._late.setdefault(term, []).extend(_pairs(first, rest))
+        for term, docs in part.subject.items():
             self._subject.setdefault(term, array("I")).extend(docs)
-        for key, docs in facets.items():
+        for key, docs in part.facets.items():
             self._facets.setdefault(key, array("I")).extend(docs)
-        for station, table in ids.items():
+        for station, table in part.ids.items():
             self._ids.setdefault(station, {}).update(table)
-        self._rows.update(rows)
-        self._days.update(days)
+        self._rows.update(part.rows)
+        self._days.update(part.days)
         self._spill.seek(0, 2)
-        for doc, text in texts.items():
+        for doc, text in part.texts.items():
             self._texts[doc] = (self._spill.tell(), len(text))
             self._spill.write(text)
 
@@ -272,21 +244,19 @@ def partial_doc_table(c: int, n: int, rows: dict[int, str], texts: dict[int, byt
                          for d in range(start, min(n, start + DOC_CHUNK))])
 
 
-def doc_tables(partial_bytes: bytes) -> tuple[list[tuple[str, bytes]], bytes]:
+def doc_tables(part: Partial) -> tuple[list[tuple[str, bytes]], Partial]:
     """The doc-table files of a partial index's docs, and the partial without them (what
     :meth:`SearchIndexer.merge` then needs). A worker writes them, so the merge does not.
 
     The partial's docs must be whole chunks but for the archive's last: batches are cut at
     multiples of :data:`DOC_CHUNK`."""
-    (version, body, late, subject, facets, ids, rows, days, texts) = pickle.loads(partial_bytes)
-    docs = sorted(rows)
+    docs = sorted(part.rows)
     files = []
     if docs:
         n = docs[-1] + 1
-        files = [partial_doc_table(c, n, rows, texts)
+        files = [partial_doc_table(c, n, part.rows, part.texts)
                  for c in range(docs[0] // DOC_CHUNK, (n + DOC_CHUNK - 1) // DOC_CHUNK)]
-    rest = (version, body, late, subject, facets, ids, {}, days, {})
-    return files, pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL)
+    return files, part._replace(rows={}, texts={})
 
 
 def group_of(term: str) -> str:
@@ -327,15 +297,85 @@ def split_shards(postings: dict[str, tuple[str, str] | list[str]]) -> list[tuple
     return sorted(out)
 
 
-def partial(docs: list[tuple[int, Cable, str]]) -> bytes:
-    """A picklable partial index of ``docs`` made in a worker; pass it to :meth:`SearchIndexer.merge`."""
+_WEIGHT_OF_BITS = (0,) + tuple(codec.weight(1 << (bits - 1)) for bits in range(1, 65))
+"""A term's weight (:func:`.codec.weight` of its count) by ``count.bit_length()``: the same
+for every count of a bit length (1 -> 0, 2-3 -> 1, 4-7 -> 2, 8+ -> 3)."""
+_TABLE_SIZE = 1 << 15
+_CODE = [codec.encode((v,)).encode("ascii") for v in range(_TABLE_SIZE)]
+"""The :mod:`.codec` characters of each value below :data:`_TABLE_SIZE` (1 to 3 of them)."""
+_NEXT = [(v | 3) + 1 for v in range(_TABLE_SIZE)]
+"""For a posting ``doc << 2 | weight``: ``(doc + 1) << 2``, from which the next one's gap counts."""
+
+
+def _pairs(first: int, rest: bytes) -> list[tuple[int, int]]:
+    """(doc, weight) of postings given as :attr:`Partial.body` holds them."""
+    doc = first >> 2
+    out = [(doc, first & 3)]
+    for v in codec.decode(rest):
+        doc += (v >> 2) + 1
+        out.append((doc, v & 3))
+    return out
+
+
+def _postings_of(values: list[int], base: int) -> tuple[int, bytes, int]:
+    """:attr:`Partial.body`'s entry for a term's postings ``(doc - base) << 2 | weight``, in order."""
+    last = values[-1]
+    if last < _TABLE_SIZE:  # then every gap is below it too
+        rest = b"".join(map(_CODE.__getitem__, map(sub, values[1:], map(_NEXT.__getitem__, values))))
+    else:
+        out = bytearray()
+        for p, v in zip(values[:-1], values[1:], strict=True):
+            codec.put(out, v - ((p | 3) + 1))
+        rest = bytes(out)
+    return values[0] + (base << 2), rest, (last >> 2) + base
+
+
+def partial(docs: list[tuple[int, Cable, str]]) -> Partial:
+    """The partial index of ``docs`` (doc, cable, href), made in a worker for :meth:`SearchIndexer.merge`.
+
+    The postings are inverted without Python code per posting: each cable's term counts go
+    through ``map`` calls of C functions (its doc and each count's weight looked up in a
+    table, the value appended to the term's list), and each term's list becomes codec
+    characters by table lookups. The loop it replaced took 0.3 ms a cable, this 0.13 ms."""
     collecting = gc.isenabled()
     gc.disable()  # only acyclic containers are made here; a full collection per batch costs 40%
     try:
-        indexer = SearchIndexer()
-        for doc, cable, href in sorted(docs, key=lambda d: d[0]):
-            indexer.add(doc, cable, href)
-        return indexer.state()
+        ordered = sorted(docs, key=lambda d: d[0])
+        base = ordered[0][0] if ordered else 0
+        lists: defaultdict[str, list[int]] = defaultdict(list)
+        term_list, append = lists.__getitem__, list.append
+        subject: dict[str, array] = {}
+        facets: dict[tuple[str, str], array] = {}
+        ids: dict[str, dict[str, int]] = {}
+        rows: dict[int, str] = {}
+        days: dict[int, int] = {}
+        texts: dict[int, bytes] = {}
+        for doc, cable, href in ordered:
+            counts = term_counts(f"{cable.id} {cable.subject}\n{cable.body}")
+            value = [((doc - base) << 2) + w for w in _WEIGHT_OF_BITS].__getitem__
+            deque(map(append, map(term_list, counts), map(value, map(int.bit_length, counts.values()))), 0)
+            for term in sorted(set(terms(cable.subject))):
+                subject.setdefault(term, array("I")).append(doc)
+            for kind, values in (("tag", cable.tags), ("origin", (cable.origin,)),
+                                 ("classification", (cable.classification,))):
+                for v in dict.fromkeys(v for v in values if v):
+                    facets.setdefault((kind, v), array("I")).append(doc)
+            station = _station(cable)
+            if station:
+                ids.setdefault(station, {})[cable.id] = doc
+            rows[doc] = json.dumps(
+                [cable.id, cable.created[:10], cable.subject, cable.origin, cable.classification,
+                 href, " ".join(cable.tags)], ensure_ascii=True, separators=(",", ":"))
+            days[doc] = codec.day_number(cable.created)
+            texts[doc] = snippet_text(cable.body).encode("utf-8")
+        body = {}
+        for term, values in lists.items():
+            if len(values) == 1:  # nearly half the terms of a batch
+                v = values[0]
+                body[term] = (v + (base << 2), b"", (v >> 2) + base)
+            else:
+                body[term] = _postings_of(values, base)
+        return Partial(body, subject, facets, ids, rows, days, texts)
     finally:
         if collecting:
             gc.enable()

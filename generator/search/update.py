@@ -22,7 +22,6 @@ build then makes the whole index. The result is the bytes a full build would wri
 from __future__ import annotations
 
 import json
-import pickle
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -31,6 +30,8 @@ from .index import (
     DOC_CHUNK,
     FOLDER,
     VERSION,
+    Partial,
+    _pairs,
     _script,
     doc_table,
     group_of,
@@ -49,22 +50,16 @@ def _read_script(path: Path) -> object:
     return json.loads(text[start:end])
 
 
-def _term(part: tuple, term: str) -> tuple[dict[int, int], set[int]]:
+def _term(part: Partial, term: str) -> tuple[dict[int, int], set[int]]:
     """One term's postings in a partial index: {doc: weight} of the body, docs of the subject."""
-    _version, body, late, subject, *_rest = part
-    pairs: dict[int, int] = {}
-    if term in body:
-        values = list(codec.decode(body[term][0]))
-        pairs = dict(zip(codec.undo_gaps(v >> 2 for v in values), (v & 3 for v in values), strict=True))
-    pairs.update(late.get(term, ()))
-    return pairs, set(subject.get(term, ()))
+    entry = part.body.get(term)
+    return dict(_pairs(entry[0], entry[1])) if entry else {}, set(part.subject.get(term, ()))
 
 
-def _changed_terms(old: tuple, new: tuple) -> list[str]:
+def _changed_terms(old: Partial, new: Partial) -> list[str]:
     """Terms whose postings differ between two partial indexes of the same docs."""
     out = []
-    for i in (1, 2, 3):  # body, late, subject: compared as stored, decoded only when they differ
-        a, b = old[i], new[i]
+    for a, b in ((old.body, new.body), (old.subject, new.subject)):  # compared as stored
         out += [t for t in a.keys() | b.keys() if a.get(t) != b.get(t)]
     return sorted(set(out))
 
@@ -85,10 +80,10 @@ def _patch_term(current: list[str] | None, docs: frozenset[int], body: dict[int,
             codec.encode(codec.gaps(sorted(kept)))]
 
 
-def patch(output: Path, changes: Iterable[tuple[bytes, bytes]]
+def patch(output: Path, changes: Iterable[tuple[Partial, Partial]]
           ) -> tuple[dict[str, bytes], list[str]] | None:
     """The files to write (path -> bytes) and to remove, for batches whose partial index went
-    from the first bytes to the second; ``None`` when only a full build can say."""
+    from the first to the second; ``None`` when only a full build can say."""
     root = output / "search"
     try:
         meta = _read_script(root / "meta.js")
@@ -99,16 +94,14 @@ def patch(output: Path, changes: Iterable[tuple[bytes, bytes]]
     changed: dict[str, list[tuple[str, frozenset[int], dict[int, int], set[int]]]] = {}
     chunks: dict[int, dict[int, tuple[str, str]]] = {}
     """Doc-table file -> its changed docs' new (row, text)."""
-    for old_bytes, new_bytes in changes:
-        old, new = pickle.loads(old_bytes), pickle.loads(new_bytes)
-        if old[0] != VERSION or new[0] != VERSION:
-            return None
+    for old, new in changes:
         # docs, their dates, filters and ids must be as they were: the index only patches terms
-        if old[6].keys() != new[6].keys() or old[4:6] != new[4:6] or old[7] != new[7]:
+        if (old.rows.keys() != new.rows.keys() or old.facets != new.facets or old.ids != new.ids
+                or old.days != new.days):
             return None
-        if any(_meta_row(old[6][d]) != _meta_row(new[6][d]) for d in new[6]):
+        if any(_meta_row(old.rows[d]) != _meta_row(new.rows[d]) for d in new.rows):
             return None
-        docs = sorted(new[6])
+        docs = sorted(new.rows)
         if not docs:
             continue
         span = frozenset(docs)
@@ -116,8 +109,9 @@ def patch(output: Path, changes: Iterable[tuple[bytes, bytes]]
             if _term(old, term) != (value := _term(new, term)):
                 changed.setdefault(group_of(term), []).append((term, span, *value))
         for d in docs:
-            if old[6][d] != new[6][d] or old[8].get(d) != new[8].get(d):
-                chunks.setdefault(d // DOC_CHUNK, {})[d] = (new[6][d], new[8].get(d, b"").decode("utf-8", "replace"))
+            if old.rows[d] != new.rows[d] or old.texts.get(d) != new.texts.get(d):
+                text = new.texts.get(d, b"").decode("utf-8", "replace")
+                chunks.setdefault(d // DOC_CHUNK, {})[d] = (new.rows[d], text)
     files: dict[str, bytes] = {}
     removed: list[str] = []
     shards = set(meta["shards"])
