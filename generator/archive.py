@@ -130,14 +130,15 @@ class UnitResult:
 # -- scanning ---------------------------------------------------------------------------------
 
 
-def scan(content: Path) -> list[tuple[str, str, int, int]]:
-    """``(relative path, absolute path, size, mtime_ns)`` of every cable input file, sorted
-    (size -1: the file cannot be read). A list, so that a worker can make it (``build.py``).
+def scan(content: Path) -> list[tuple[str, int, int]]:
+    """``(path relative to content, size, mtime_ns)`` of every cable input file, sorted
+    (size -1: the file cannot be read). A list, so that a worker can make it (``build.py``);
+    relative paths only, so that less of it comes through the pipe.
 
     Skips ``pages/`` at the top, hidden files and folders, and the settings file.
     """
 
-    def walk(folder: str, rel: str) -> Iterator[tuple[str, str, int, int]]:
+    def walk(folder: str, rel: str) -> Iterator[tuple[str, int, int]]:
         try:
             items = sorted(os.scandir(folder), key=lambda d: d.name)
         except OSError:
@@ -155,9 +156,9 @@ def scan(content: Path) -> list[tuple[str, str, int, int]]:
                 try:
                     st = item.stat()
                 except OSError:
-                    yield sub, item.path, -1, -1
+                    yield sub, -1, -1
                     continue
-                yield sub, item.path, st.st_size, st.st_mtime_ns
+                yield sub, st.st_size, st.st_mtime_ns
 
     return list(walk(str(content), ""))
 

@@ -122,7 +122,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             if old.code:  # parsed by other code: none of the cache can be used (no worker has it open yet)
                 pool.cache.clear()
             old = record.Manifest(pages=old.pages)
-        entries, diagnostics = load_units(scanned(), old, new, pool, progress)
+        entries, diagnostics = load_units(content, scanned(), old, new, pool, progress)
         result.phases["load"] = time.monotonic() - start
         # 2. index
         kept, dup = choose(entries)

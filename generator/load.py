@@ -16,16 +16,16 @@ from .record import Manifest
 from .workers import Pool, parse_units
 
 
-def load_units(files: list[tuple[str, str, int, int]], old: Manifest, new: Manifest, pool: Pool,
+def load_units(content: Path, files: list[tuple[str, int, int]], old: Manifest, new: Manifest, pool: Pool,
                progress: bool) -> tuple[list[Entry], list[Diagnostic]]:
     """Entries and diagnostics of every unit; unchanged files come from the manifest.
-    ``files``: :func:`~generator.archive.scan` of the content folder."""
+    ``files``: :func:`~generator.archive.scan` of the ``content`` folder."""
     entries: list[Entry] = []
     diagnostics: list[Diagnostic] = []
     tasks: list[tuple[str, str, int, int, frozenset[str]]] = []
     stamps: dict[str, tuple[int, int]] = {}
     old_files, old_units, new_files, new_units = old.files, old.units, new.files, new.units
-    for rel, abs_path, size, mtime in files:
+    for rel, size, mtime in files:
         prev = old_files.get(rel)
         if prev is not None and prev[0] == size and prev[1] == mtime and prev[2] in old_units:
             new_files[rel] = prev  # a one-unit file as the record has it (a CSV's key is "")
@@ -46,6 +46,7 @@ def load_units(files: list[tuple[str, str, int, int]], old: Manifest, new: Manif
         # ranges of an edited cables.csv that the edit left alone (each range's candidates: the
         # old units at its position and beside it, as ranges shift only when a length changes).
         keys = [k for k in keys if k in old.units]
+        abs_path = f"{content}/{rel}"
         if rel.lower().endswith(".csv") and size > CSV_CHUNK:
             new.csv_units[rel] = []
             tasks.extend((abs_path, rel, a, b, frozenset(keys[max(0, n - 1) : n + 2]))

@@ -184,3 +184,22 @@ def test_folders_stay_small(monkeypatch):
         parent = path.rsplit("/", 1)[0]
         counts[parent] = counts.get(parent, 0) + 1
     assert max(n for p, n in counts.items() if p.startswith("search/d")) <= 3
+
+
+def test_splice_replaces_only_the_docs_of_the_span():
+    """codec.splice against decoding, replacing and encoding the whole list, on random lists
+    (gaps of one to several characters, spans inside, before, after and across them)."""
+    rng = random.Random(5)
+    for case in range(400):
+        weighted = case % 2 == 0
+        docs = sorted(rng.sample(range(rng.choice([20, 300, 70_000])), rng.randint(0, 15)))
+        old = {d: rng.randrange(4) if weighted else 0 for d in docs}
+        universe = docs + [rng.randrange(80_000) for _ in range(3)]
+        span = frozenset(rng.sample(universe, rng.randint(1, 3)))
+        new = {d: rng.randrange(4) if weighted else 0 for d in span if rng.random() < 0.6}
+        shift = 2 if weighted else 0
+        text = codec.encode(g << shift | old[d] for g, d in zip(codec.gaps(docs), docs, strict=True))
+        want = {d: w for d, w in old.items() if d not in span} | new
+        ordered = sorted(want)
+        expected = codec.encode(g << shift | want[d] for g, d in zip(codec.gaps(ordered), ordered, strict=True))
+        assert codec.splice(text, span, new, weighted) == expected, (docs, span, new)

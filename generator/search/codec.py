@@ -52,6 +52,51 @@ def decode(text: str | bytes | bytearray) -> Iterator[int]:
             value = shift = 0
 
 
+def splice(text: str, span: frozenset[int], new: dict[int, int], weighted: bool) -> str:
+    """Postings ``text`` with the docs of ``span`` replaced by ``new`` (doc -> weight, docs of
+    ``span`` only; weights ignored unless ``weighted``, the body postings' form).
+
+    Only the postings from the first doc of ``span`` to the first doc after its last are
+    decoded and written again; the rest is copied as it is. A common word's postings at
+    251,287 cables are hundreds of thousands long, and an edit changes one or two docs."""
+    lo, hi = min(span), max(span)
+    shift_w = 2 if weighted else 0
+    value = shift = 0
+    doc = before = -1  # before: the last doc ahead of lo
+    cut = -1  # where the postings from lo on begin
+    middle: dict[int, int] = {}
+    after: tuple[int, int] | None = None  # the first (doc, weight) past hi
+    end = len(text)  # where the postings copied as they are begin
+    begin = 0  # where the number being read begins
+    for i, c in enumerate(text):
+        d = _VALUE[c]
+        value |= (d & 31) << shift
+        if d & 32:
+            shift += 5
+            continue
+        nd = doc + (value >> shift_w) + 1
+        if nd >= lo:
+            if cut < 0:
+                cut, before = begin, doc
+            if nd > hi:
+                after, end = (nd, value & 3), i + 1
+                break
+            if nd not in span:
+                middle[nd] = value & 3
+        doc, value, shift, begin = nd, 0, 0, i + 1
+    if cut < 0:  # every posting is ahead of lo
+        cut, before = len(text), doc
+    middle.update(new)
+    out = bytearray()
+    prev = before
+    for nd in sorted(middle):
+        put(out, (nd - prev - 1) << shift_w | (middle[nd] if weighted else 0))
+        prev = nd
+    if after is not None:
+        put(out, (after[0] - prev - 1) << shift_w | (after[1] if weighted else 0))
+    return text[:cut] + out.decode("ascii") + text[end:]
+
+
 def weight(count: int) -> int:
     """2-bit weight of a term that occurs ``count`` times: 1 -> 0, 2-3 -> 1, 4-7 -> 2, 8+ -> 3."""
     return 0 if count < 2 else 1 if count < 4 else 2 if count < 8 else 3

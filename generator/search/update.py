@@ -68,16 +68,9 @@ def _patch_term(current: list[str] | None, docs: frozenset[int], body: dict[int,
                 ) -> list[str] | None:
     """``[body, subject]`` postings of a term with the docs of ``docs`` replaced; None if empty."""
     old_body, old_subject = current or ("", "")
-    values = list(codec.decode(old_body))
-    pairs = {d: v & 3 for d, v in zip(codec.undo_gaps(v >> 2 for v in values), values, strict=True)
-             if d not in docs}
-    pairs.update(body)
-    kept = {d for d in codec.undo_gaps(codec.decode(old_subject)) if d not in docs} | subject
-    if not pairs and not kept:
-        return None
-    ordered = sorted(pairs)
-    return [codec.encode(g << 2 | pairs[d] for g, d in zip(codec.gaps(ordered), ordered, strict=True)),
-            codec.encode(codec.gaps(sorted(kept)))]
+    new_body = codec.splice(old_body, docs, body, weighted=True)
+    new_subject = codec.splice(old_subject, docs, dict.fromkeys(subject, 0), weighted=False)
+    return [new_body, new_subject] if new_body or new_subject else None
 
 
 def patch(output: Path, changes: Iterable[tuple[Partial, Partial]]
