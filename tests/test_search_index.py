@@ -203,3 +203,4 @@ def test_splice_replaces_only_the_docs_of_the_span():
         ordered = sorted(want)
         expected = codec.encode(g << shift | want[d] for g, d in zip(codec.gaps(ordered), ordered, strict=True))
         assert codec.splice(text, span, new, weighted) == expected, (docs, span, new)
+

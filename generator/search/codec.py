@@ -37,6 +37,12 @@ def encode(values: Iterable[int]) -> str:
     return out.decode("ascii")
 
 
+TABLE_SIZE = 1 << 15
+CODES = [encode((v,)).encode("ascii") for v in range(TABLE_SIZE)]
+"""The characters of each value below :data:`TABLE_SIZE` (1 to 3 of them), as bytes: a list
+of small values is encoded by ``b"".join(map(CODES.__getitem__, values))``, in C."""
+
+
 def decode(text: str | bytes | bytearray) -> Iterator[int]:
     """The integers of ``text``; a truncated last number is dropped."""
     if not isinstance(text, str):

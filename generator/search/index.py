@@ -65,7 +65,12 @@ def snippet_text(body: str) -> str:
     preamble) when it starts early, whitespace folded, cut to :data:`TEXT_LIMIT` characters."""
     m = _FIRST_PARA.search(body, 0, 4000)
     text = body[m.start():] if m else body
-    return " ".join(text[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]  # str.split: the whitespace of \s
+    # Folding a prefix gives a prefix of the folded text: fold a little more than the limit
+    # first (most texts), the whole first 4,000 characters only when that falls short.
+    short = " ".join(text[: TEXT_LIMIT + TEXT_LIMIT // 4].split())  # str.split: the whitespace of \s
+    if len(short) >= TEXT_LIMIT:
+        return short[:TEXT_LIMIT]
+    return " ".join(text[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
 
 
 def _station(cable: Cable) -> str:
@@ -300,10 +305,7 @@ def split_shards(postings: dict[str, tuple[str, str] | list[str]]) -> list[tuple
 _WEIGHT_OF_BITS = (0,) + tuple(codec.weight(1 << (bits - 1)) for bits in range(1, 65))
 """A term's weight (:func:`.codec.weight` of its count) by ``count.bit_length()``: the same
 for every count of a bit length (1 -> 0, 2-3 -> 1, 4-7 -> 2, 8+ -> 3)."""
-_TABLE_SIZE = 1 << 15
-_CODE = [codec.encode((v,)).encode("ascii") for v in range(_TABLE_SIZE)]
-"""The :mod:`.codec` characters of each value below :data:`_TABLE_SIZE` (1 to 3 of them)."""
-_NEXT = [(v | 3) + 1 for v in range(_TABLE_SIZE)]
+_NEXT = [(v | 3) + 1 for v in range(codec.TABLE_SIZE)]
 """For a posting ``doc << 2 | weight``: ``(doc + 1) << 2``, from which the next one's gap counts."""
 
 
@@ -320,8 +322,8 @@ def _pairs(first: int, rest: bytes) -> list[tuple[int, int]]:
 def _postings_of(values: list[int], base: int) -> tuple[int, bytes, int]:
     """:attr:`Partial.body`'s entry for a term's postings ``(doc - base) << 2 | weight``, in order."""
     last = values[-1]
-    if last < _TABLE_SIZE:  # then every gap is below it too
-        rest = b"".join(map(_CODE.__getitem__, map(sub, values[1:], map(_NEXT.__getitem__, values))))
+    if last < codec.TABLE_SIZE:  # then every gap is below it too
+        rest = b"".join(map(codec.CODES.__getitem__, map(sub, values[1:], map(_NEXT.__getitem__, values))))
     else:
         out = bytearray()
         for p, v in zip(values[:-1], values[1:], strict=True):
@@ -333,10 +335,11 @@ def _postings_of(values: list[int], base: int) -> tuple[int, bytes, int]:
 def partial(docs: list[tuple[int, Cable, str]]) -> Partial:
     """The partial index of ``docs`` (doc, cable, href), made in a worker for :meth:`SearchIndexer.merge`.
 
-    The postings are inverted without Python code per posting: each cable's term counts go
-    through ``map`` calls of C functions (its doc and each count's weight looked up in a
-    table, the value appended to the term's list), and each term's list becomes codec
-    characters by table lookups. The loop it replaced took 0.3 ms a cable, this 0.13 ms."""
+    Each cable's term counts are inverted by ``map`` calls of C functions (the term's list
+    looked up, the value ``doc << 2 | weight`` appended, the weight by the count's bit length);
+    each term's list becomes codec characters by table lookups at the end. Measured side by
+    side, this is as fast as a Python loop doing the same (0.16-0.19 ms a cable either way);
+    tokenizing (:func:`.tokenizer.term_counts`) takes as long again."""
     collecting = gc.isenabled()
     gc.disable()  # only acyclic containers are made here; a full collection per batch costs 40%
     try:
