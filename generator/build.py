@@ -131,7 +131,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         result.diagnostics = diagnostics
         if (old.fingerprint == fingerprint and (old.search_key or not site_info.search)
                 and old.editorial == new.editorial
-                and new.files == old.files and output.is_dir() and (cache_root / "manifest.pickle").is_file()):
+                and new.files == old.files and output.is_dir() and (cache_root / record.MANIFEST).is_file()):
             # No input of any page changed (cables, settings, theme, code, editorial pages): done.
             diagnostics.extend(editorial_diags)
             write.recover(output)  # what an interrupted build may have left beside output/
@@ -225,11 +225,11 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             result.deleted = len(stale)
             # Once output/ changes, a stale record could make a later build skip a page: drop it first.
             if mode == "fresh":
-                (cache_root / "manifest.pickle").unlink(missing_ok=True)
+                (cache_root / record.MANIFEST).unlink(missing_ok=True)
                 rendered = {rel for rel, _ in changed}
                 write.commit_fresh(output, [p for p in keys if p not in rendered])
             elif written or stale:
-                (cache_root / "manifest.pickle").unlink(missing_ok=True)
+                (cache_root / record.MANIFEST).unlink(missing_ok=True)
                 write.commit_patch(output, written, stale)
             else:
                 write.recover(output)
@@ -244,7 +244,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
     new.pages = keys
     if (new.fingerprint, new.code, new.search_key) == (old.fingerprint, old.code, old.search_key) \
             and new.files == old.files and new.pages == old.pages and new.listings == old.listings \
-            and (cache_root / "manifest.pickle").is_file():
+            and (cache_root / record.MANIFEST).is_file():
         result.seconds = time.monotonic() - start
         return result  # nothing changed: the record on disk is already this build's
     try:

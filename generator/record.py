@@ -2,15 +2,17 @@
 
 Lektor's dependency records, reduced to hashes: for each input file its stamp and unit key,
 for each output file the key of what it shows (``Manifest.pages``). It lives in
-``.<output>.cache/`` beside the output: ``manifest.pickle``, and the units' entries and
+``.<output>.cache/`` beside the output: :data:`MANIFEST`, and the units' entries and
 diagnostics in shards by key under ``units/`` (an edit rewrites two shards).
 """
 
 from __future__ import annotations
 
+import marshal
 import pickle
 import shutil
-from dataclasses import dataclass, field, replace
+import sys
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from . import paths, write
@@ -46,23 +48,31 @@ class Manifest:
     number of cables and :func:`site.per_year`: an unchanged listing's pages are not planned."""
 
 
+MANIFEST = "manifest.marshal"
+"""The record but its units: plain dicts, lists and tuples, in :mod:`marshal`'s format, which
+Python writes 8 times and reads 1.3 times as fast as a pickle (0.05 s against 0.35 s to
+write the record of 251,287 cables). Its format may change with the Python version: the
+version is in the file, and a record of another one is not read (every page is made again)."""
+_FIELDS = tuple(f.name for f in fields(Manifest) if f.name != "units")
+_HEADER = ("cablesite-record", 1, sys.version_info[:2], _FIELDS)
+
+
 def read(cache_root: Path) -> Manifest:
     """The last build's record, or an empty one when there is none or it cannot be read."""
     try:
-        with open(cache_root / "manifest.pickle", "rb") as f:
-            manifest = pickle.load(f)
-        for name in Manifest.__slots__:  # one written by an older version lacks a field
-            getattr(manifest, name)
-        if not isinstance(manifest, Manifest):
+        data = marshal.loads((cache_root / MANIFEST).read_bytes())
+        if not (isinstance(data, tuple) and len(data) == 2 and data[0] == _HEADER
+                and isinstance(data[1], tuple) and len(data[1]) == len(_FIELDS)):
             return Manifest()
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+        manifest = Manifest(**dict(zip(_FIELDS, data[1], strict=True)))
+    except (OSError, EOFError, ValueError, TypeError):
         return Manifest()
     manifest.units = _load_units(cache_root, manifest.code)
     return manifest
 
 
 UNITS = "units"
-"""Folder of the build record's units (beside ``manifest.pickle``), in shards by the first two
+"""Folder of the build record's units (beside :data:`MANIFEST`), in shards by the first two
 characters of their keys: an edit rewrites two shards, not the entries of the whole archive
 (pickling 251,287 entries took 2.2 s)."""
 
@@ -101,5 +111,6 @@ def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object]) -> 
         for name, shard in sorted(shards.items()):
             write.write_file(folder / f"{paths.safe_name(name)}.pickle",
                              pickle.dumps((manifest.code, shard), protocol=pickle.HIGHEST_PROTOCOL))
-    rest = replace(manifest, units={})
-    write.write_file(cache_root / "manifest.pickle", pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL))
+    rest = tuple(getattr(manifest, name) for name in _FIELDS)
+    write.write_file(cache_root / MANIFEST, marshal.dumps((_HEADER, rest)))
+    (cache_root / "manifest.pickle").unlink(missing_ok=True)  # the record's name before c4db796

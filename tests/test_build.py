@@ -263,7 +263,7 @@ def test_parse_cache_is_one_database_and_survives_damage(tmp_path: Path) -> None
     shutil.copytree(GOLDEN / "content", content)
     build(content, out, Config(), jobs=1)
     cache = tmp_path / ".site.cache"
-    assert sorted(p.name for p in cache.iterdir() if p.is_file() and "sqlite" not in p.name) == ["manifest.pickle"]
+    assert sorted(p.name for p in cache.iterdir() if p.is_file() and "sqlite" not in p.name) == ["manifest.marshal"]
     first = tree(out)
 
     def keys() -> set[str]:
@@ -278,7 +278,7 @@ def test_parse_cache_is_one_database_and_survives_damage(tmp_path: Path) -> None
     after = keys()
     assert len(after) == len(before) and len(after - before) == 1  # the old parse is gone, the new one in
 
-    (cache / "manifest.pickle").unlink()
+    (cache / "manifest.marshal").unlink()
     for p in cache.glob("parsed.sqlite*"):
         p.write_bytes(b"not a database" * 100)
     build(content, out, Config(), jobs=2)
@@ -439,3 +439,34 @@ def test_an_edited_csv_parses_again_only_the_range_it_changed(tmp_path: Path, mo
     assert tree(out) == tree(clean)
     page = next(out.rglob("07USNATO25.html")).read_text(encoding="utf-8")
     assert "SUBJECT: EDIT" in page
+
+
+def test_the_record_reads_back_and_one_it_cannot_trust_is_empty(tmp_path: Path) -> None:
+    """The record (``record.MANIFEST``, marshal) reads back as written; a truncated one, one
+    written by another Python version and the old pickle name all read as no record."""
+    import marshal
+
+    from generator import record
+
+    content, out = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(GOLDEN / "content", content)
+    cache = tmp_path / ".site.cache"
+    cache.mkdir()
+    (cache / "manifest.pickle").write_bytes(b"left by an older cablesite")
+    build(content, out, Config(), jobs=1)
+    assert not (cache / "manifest.pickle").exists()
+    saved = record.read(cache)
+    assert saved.pages and saved.files and saved.listings and saved.units
+    again = tmp_path / "again"
+    record.save(again, saved, {})
+    assert record.read(again) == saved
+
+    path = cache / record.MANIFEST
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    assert record.read(cache).pages == {}
+    header, rest = marshal.loads(data)
+    path.write_bytes(marshal.dumps(((*header[:2], (2, 7), *header[3:]), rest)))
+    assert record.read(cache).pages == {}
+    path.write_bytes(data)
+    assert record.read(cache).pages == saved.pages

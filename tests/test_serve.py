@@ -77,7 +77,7 @@ def test_is_relevant_filters_editor_files_and_output(tmp_path: Path) -> None:
     assert not rel(content / "cables" / "07USNATO577.txt~")
     assert not rel(content / "cables" / "4913")
     assert not rel(out / "index.html")
-    assert not rel(tmp_path / ".output.cache" / "manifest.pickle")
+    assert not rel(tmp_path / ".output.cache" / "manifest.marshal")
     assert not rel(tmp_path / "other.toml")
 
 
