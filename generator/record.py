@@ -113,4 +113,4 @@ def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object]) -> 
                              pickle.dumps((manifest.code, shard), protocol=pickle.HIGHEST_PROTOCOL))
     rest = tuple(getattr(manifest, name) for name in _FIELDS)
     write.write_file(cache_root / MANIFEST, marshal.dumps((_HEADER, rest)))
-    (cache_root / "manifest.pickle").unlink(missing_ok=True)  # the record's name before c4db796
+    (cache_root / "manifest.pickle").unlink(missing_ok=True)  # the record as earlier versions wrote it

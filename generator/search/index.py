@@ -147,7 +147,7 @@ class SearchIndexer:
                 mine[0] += rest
                 mine[1] = last
             else:
-                self._late.setdefault(term, []).extend(_pairs(first, rest))
+                self._late.setdefault(term, []).extend(posting_pairs(first, rest))
         for term, docs in part.subject.items():
             self._subject.setdefault(term, array("I")).extend(docs)
         for key, docs in part.facets.items():
@@ -309,7 +309,7 @@ _NEXT = [(v | 3) + 1 for v in range(codec.TABLE_SIZE)]
 """For a posting ``doc << 2 | weight``: ``(doc + 1) << 2``, from which the next one's gap counts."""
 
 
-def _pairs(first: int, rest: bytes) -> list[tuple[int, int]]:
+def posting_pairs(first: int, rest: bytes) -> list[tuple[int, int]]:
     """(doc, weight) of postings given as :attr:`Partial.body` holds them."""
     doc = first >> 2
     out = [(doc, first & 3)]

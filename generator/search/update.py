@@ -31,10 +31,10 @@ from .index import (
     FOLDER,
     VERSION,
     Partial,
-    _pairs,
     _script,
     doc_table,
     group_of,
+    posting_pairs,
     shard_file,
     split_shards,
 )
@@ -53,7 +53,7 @@ def _read_script(path: Path) -> object:
 def _term(part: Partial, term: str) -> tuple[dict[int, int], set[int]]:
     """One term's postings in a partial index: {doc: weight} of the body, docs of the subject."""
     entry = part.body.get(term)
-    return dict(_pairs(entry[0], entry[1])) if entry else {}, set(part.subject.get(term, ()))
+    return dict(posting_pairs(entry[0], entry[1])) if entry else {}, set(part.subject.get(term, ()))
 
 
 def _changed_terms(old: Partial, new: Partial) -> list[str]:
