@@ -54,8 +54,8 @@ _BODY_TOKENS = re.compile(
 )
 _LETTER = re.compile(r"\b[A-Za-z]\b")
 _BREAK_BEFORE = re.compile(r"^\s*(?:[-*\u2022]\s|\(?[A-Za-z0-9]{1,2}[.)]\s)")
-_DASH_ITEM = re.compile(r"^\s*--")
-_ENDS_CLAUSE = re.compile(r"[.:;!?)\"']\s*$")
+_CLAUSE_END = ".:;!?)\"'"
+"""A line ending in one of these ends a clause (a shorter one then keeps its line break)."""
 
 
 # -- small pure helpers (used as template filters) ----------------------------------------------
@@ -162,17 +162,17 @@ def reflow(text: str) -> list[str]:
     """
     paras: list[str] = []
     for chunk in re.split(r"\n\s*\n", text.strip("\n")):
-        lines = [ln.strip() for ln in chunk.split("\n") if ln.strip()]
+        lines = [ln for ln in map(str.strip, chunk.split("\n")) if ln]
         if not lines:
             continue
-        width = max(len(ln) for ln in lines)
+        width = max(map(len, lines))
         out = lines[0]
         for prev, line in zip(lines, lines[1:], strict=False):
-            ends = _ENDS_CLAUSE.search(prev) is not None
-            keep = (_BREAK_BEFORE.match(line) is not None
-                    or (ends and _DASH_ITEM.match(line) is not None)
-                    or (ends and len(prev) < 0.75 * width)
-                    or len(prev) < 0.3 * width)
+            # the lines are stripped: a clause ends at the last character, a dash item starts
+            # at the first; the cheap tests first (most lines of a wrapped paragraph pass none)
+            keep = (len(prev) < 0.3 * width
+                    or _BREAK_BEFORE.match(line) is not None
+                    or ((len(prev) < 0.75 * width or line.startswith("--")) and prev[-1] in _CLAUSE_END))
             out += ("\n" if keep else " ") + line
         paras.append(out)
     return paras
