@@ -227,9 +227,9 @@ def index_task(task: tuple[list[tuple[int, str, int, str]], str, str]
     cache: Cache = _worker["cache"]  # type: ignore[assignment]
     path = search_partial_path(cache.root, key)
     cached = _read_pickle(path)
-    if cached is not None:
+    if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[1], bytes):
         files, rest = cached
-    else:
+    else:  # not cached, or a file of another shape (damaged): made again
         docs: list[tuple[int, Cable, str]] = []
         for doc, unit, position, href in batch:
             cable = cache.load_one(unit, position)
