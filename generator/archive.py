@@ -20,15 +20,13 @@ import os
 import pickle
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from . import paths
 from .model import WARNING, Cable, Diagnostic
-
-CABLE_SUFFIXES = {".html", ".htm", ".txt", ".md", ".csv", ".text", ""}
 
 
 class Entry(NamedTuple):
@@ -128,39 +126,6 @@ class UnitResult:
 
 
 # -- scanning ---------------------------------------------------------------------------------
-
-
-def scan(content: Path) -> list[tuple[str, int, int]]:
-    """``(path relative to content, size, mtime_ns)`` of every cable input file, sorted
-    (size -1: the file cannot be read). A list, so that a worker can make it (``build.py``);
-    relative paths only, so that less of it comes through the pipe.
-
-    Skips ``pages/`` at the top, hidden files and folders, and the settings file.
-    """
-
-    def walk(folder: str, rel: str) -> Iterator[tuple[str, int, int]]:
-        try:
-            items = sorted(os.scandir(folder), key=lambda d: d.name)
-        except OSError:
-            return
-        for item in items:
-            name = item.name
-            if name.startswith(".") or name == "__pycache__":
-                continue
-            sub = f"{rel}{name}"
-            if item.is_dir(follow_symlinks=False):
-                if not (rel == "" and name == "pages"):
-                    yield from walk(item.path, sub + "/")
-            elif name not in ("cablesite.toml", "README.md") and (
-                    name[name.rfind("."):].lower() if "." in name else "") in CABLE_SUFFIXES:
-                try:
-                    st = item.stat()
-                except OSError:
-                    yield sub, -1, -1
-                    continue
-                yield sub, st.st_size, st.st_mtime_ns
-
-    return list(walk(str(content), ""))
 
 
 def code_version(*patterns: str) -> str:

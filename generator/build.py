@@ -31,12 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import delta, editorial, feeds, record, searchplan, site, write
-from .archive import PARSER_VERSION, SITE_VERSION, Archive, Entry, choose, index, scan
+from .archive import PARSER_VERSION, SITE_VERSION, Archive, Entry, choose, index
 from .config import Config, ConfigError, load_config
 from .load import load_units
 from .model import ERROR, WARNING, Diagnostic
 from .parse.tags import GLOSSARY
+from .scan import scan
 from .views import Link, SiteInfo
+from .warm import Warm
 from .workers import BuildError, Pool, render_task, search_partial_path
 
 PATCH_LIMIT = 2000
@@ -72,11 +74,13 @@ def _site_info(config: Config, pages: tuple[Link, ...]) -> SiteInfo:
 
 
 def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progress: bool = False,
-          defer_search: bool = False) -> Result:
+          defer_search: bool = False, warm: Warm | None = None) -> Result:
     """Build ``content`` into ``output``; raise :class:`BuildError` when it cannot finish.
 
     ``defer_search`` (for ``cablesite serve``) keeps the last build's search index when the
     cables changed, so the pages are out at once; the next build then remakes the index.
+    ``warm`` (for ``cablesite serve`` too): the last build's record and scan, kept in memory
+    (``warm.py``); the build takes them, and leaves its own there when it succeeds.
 
     Python's cyclic garbage collector is off until rendering starts: loading the build
     record and indexing make millions of objects and no cycles, and the collector's passes
@@ -88,7 +92,7 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(content, output, config, jobs, progress, defer_search, enabled)
+        return _build(content, output, config, jobs, progress, defer_search, enabled, warm or Warm())
     finally:
         gc.unfreeze()
         if enabled:
@@ -96,7 +100,7 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
 
 
 def _build(content: Path, output: Path, config: Config, jobs: int, progress: bool,
-           defer_search: bool, gc_after_plan: bool) -> Result:
+           defer_search: bool, gc_after_plan: bool, warm: Warm) -> Result:
     from .render import Renderer
 
     start = time.monotonic()
@@ -112,9 +116,11 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
     fingerprint = hashlib.sha256(f"{PARSER_VERSION}:{SITE_VERSION}:{config.fingerprint()}:{renderer.fingerprint}:"
                                  f"{site_info!r}:{sorted(GLOSSARY.items())!r}".encode()).hexdigest()
     result = Result()
+    kept_record, stamps = warm.take(content, output, cache_root)
     with Pool(jobs, (config, site_info, output, cache_root)) as pool:
-        scanned = pool.submit(scan, content)  # a worker takes the files' stamps meanwhile
-        old = record.read(cache_root)  # after the workers start: they need none of it
+        scanned = pool.submit(scan, content) if stamps is None else None  # a worker stats the files meanwhile
+        # after the workers start: they need none of it
+        old = kept_record if kept_record is not None else record.read(cache_root)
         # 1. load
         new = record.Manifest(fingerprint, PARSER_VERSION, editorial=hashlib.sha1(
             repr([(p.path, e.title, e.text) for p, e in editorial_pages]).encode()).hexdigest())
@@ -122,7 +128,8 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             if old.code:  # parsed by other code: none of the cache can be used (no worker has it open yet)
                 pool.cache.clear()
             old = record.Manifest(pages=old.pages)
-        entries, diagnostics = load_units(content, scanned(), old, new, pool, progress)
+        stamps = scanned() if scanned is not None else stamps
+        entries, diagnostics = load_units(content, stamps, old, new, pool, progress)
         result.phases["load"] = time.monotonic() - start
         # 2. index
         kept, dup = choose(entries)
@@ -137,6 +144,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             write.recover(output)  # what an interrupted build may have left beside output/
             result.unchanged = len(old.pages)
             result.seconds = time.monotonic() - start
+            warm.keep(content, output, cache_root, old, stamps)
             return result
         archive = index(kept)
         result.phases["index"] = time.monotonic() - start - sum(result.phases.values())
@@ -246,6 +254,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             and new.files == old.files and new.pages == old.pages and new.listings == old.listings \
             and (cache_root / record.MANIFEST).is_file():
         result.seconds = time.monotonic() - start
+        warm.keep(content, output, cache_root, old, stamps)
         return result  # nothing changed: the record on disk is already this build's
     try:
         record.save(cache_root, new, old.units)
@@ -253,6 +262,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         raise BuildError(
             f"the site in {output} is complete, but the build record could not be saved "
             f"({exc.strerror or exc}); the next build will render every page again") from None
+    warm.keep(content, output, cache_root, new, stamps)
     result.seconds = time.monotonic() - start
     return result
 

@@ -43,6 +43,7 @@ from . import write
 from .build import BuildError, Result, build, report
 from .config import Config, ConfigError, load_config
 from .devserver import ServeError, SiteState, bind
+from .warm import Warm
 
 QUIET = 0.15
 """Seconds without a new change before a rebuild starts."""
@@ -175,13 +176,14 @@ def _load(args) -> Config:
 
 
 def run_once(args, state: SiteState, jobs: int, previous: Result | None,
-             stopper: Stopper | None = None) -> tuple[Config | None, Result | None]:
-    """One build under the gate; report it; return the config used and the result (None on failure)."""
+             stopper: Stopper | None = None, warm: Warm | None = None) -> tuple[Config | None, Result | None]:
+    """One build under the gate; report it; return the config used and the result (None on failure).
+    ``warm``: what the last build left in memory (``warm.py``)."""
     try:
         config = _load(args)
         with stopper.build() if stopper else nullcontext(), state.building():
             result = build(args.content, args.output, config, jobs=jobs, progress=False,
-                           defer_search=previous is not None)
+                           defer_search=previous is not None, warm=warm)
     except (ConfigError, BuildError, write.UnsafePath) as exc:
         state.finish(changed=False, error=_one_line(exc))
         _say(f"rebuild failed: {_one_line(exc)} (still serving the last good site; save a fix to retry)")
@@ -207,7 +209,7 @@ def run_once(args, state: SiteState, jobs: int, previous: Result | None,
         # it changes only files under search/, each replaced whole, and no page.
         try:
             with stopper.build() if stopper else nullcontext():
-                build(args.content, args.output, config, jobs=jobs, progress=False)
+                build(args.content, args.output, config, jobs=jobs, progress=False, warm=warm)
         except Exception as exc:  # the pages are served; say what the index could not do
             _say(f"search index not updated: {_one_line(exc)}")
         state.finish(changed=False)
@@ -288,9 +290,10 @@ def run_serve(args) -> int:
     os.register_at_fork(after_in_child=_child_signals)
     thread = threading.Thread(target=server.serve_forever, name="cablesite-http", daemon=True)
     observer = None
+    warm = Warm()
     try:
         thread.start()
-        config, result = run_once(args, state, args.jobs, None, stopper)
+        config, result = run_once(args, state, args.jobs, None, stopper, warm)
         url_host = "localhost" if args.bind in ("127.0.0.1", "::1", "localhost") else args.bind
         _say(f"serving http://{url_host}:{port}/ (watching {args.content}; Ctrl-C to stop)")
         events: queue.Queue[str] = queue.Queue()
@@ -298,6 +301,7 @@ def run_serve(args) -> int:
                    output.parent / f".{output.name}.old")
         targets = watch_targets(args.content, _config_path(args), config or _fallback_config(args))
         observer = start_observer(*targets, ignored, events)
+        warm.watching()  # from now on the changed paths say what a scan would find new
         while True:
             try:
                 first = events.get(timeout=0.5)
@@ -305,15 +309,18 @@ def run_serve(args) -> int:
                 continue
             changed = settle(events, first)
             jobs = rebuild_jobs(changed, args.content.resolve(), args.jobs)
-            config, new = run_once(args, state, jobs, result or Result(), stopper)
+            warm.note(changed)
+            config, new = run_once(args, state, jobs, result or Result(), stopper, warm)
             result = new or result
             if config is not None:
                 new_targets = watch_targets(args.content, _config_path(args), config)
                 if new_targets != targets:
+                    warm.unwatch()
                     observer.stop()
                     observer.join(5)
                     targets = new_targets
                     observer = start_observer(*targets, ignored, events)
+                    warm.watching()
     except KeyboardInterrupt:
         pass
     finally:

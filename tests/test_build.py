@@ -322,6 +322,34 @@ def test_an_edit_rewrites_two_shards_of_the_record_and_a_lost_shard_costs_a_rere
     assert len(snapshot()) == len(before)
 
 
+def test_the_record_copied_whole_is_the_record_copied_file_by_file(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """``load._take_unchanged`` (the record's unchanged files copied at once) leaves the same
+    record and output as the loop over every file, after an edit, an addition and a deletion."""
+    from generator import load, record
+
+    content = tmp_path / "content"
+    shutil.copytree(GOLDEN / "content", content)
+    build(content, tmp_path / "a", Config(), jobs=1)
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    shutil.copytree(tmp_path / ".a.cache", tmp_path / ".b.cache")
+    cables = sorted((content / "cables").rglob("*.txt"))
+    cables[0].write_text(cables[0].read_text(encoding="utf-8").replace("SUBJECT:", "SUBJECT: EDITED", 1),
+                         encoding="utf-8")
+    shutil.copy(cables[1], content / "cables" / "copy.txt")
+    cables[2].unlink()
+    calls: list[int] = []
+    real = load._take_unchanged
+    monkeypatch.setattr(load, "_take_unchanged", lambda *a: calls.append(1) or real(*a))
+    build(content, tmp_path / "a", Config(), jobs=1)
+    assert calls == [1]
+    monkeypatch.setattr(load, "_take_unchanged", lambda files, old, new: files)  # the loop does it all
+    build(content, tmp_path / "b", Config(), jobs=1)
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    a, b = record.read(tmp_path / ".a.cache"), record.read(tmp_path / ".b.cache")
+    assert (a.files, a.units, a.pages) == (b.files, b.units, b.pages)
+
+
 def test_a_build_with_nothing_changed_reports_the_same_and_still_sees_page_edits(tmp_path: Path) -> None:
     content, out = tmp_path / "content", tmp_path / "site"
     shutil.copytree(GOLDEN / "content", content)

@@ -541,3 +541,54 @@ def test_a_second_server_on_the_same_output_refuses_to_start(served: Served, arc
     assert second.returncode == 1
     assert "another cablesite serve is building into" in second.stderr
     assert served.get(CITED_PAGE)[0] == 200
+
+
+def test_a_served_site_after_many_changes_is_a_clean_build(served: Served, archive: Path) -> None:
+    """Rebuilds start from what the last one kept in memory (``warm.py``): after edits, an
+    addition, a deletion and a new folder, the output is exactly a clean build's."""
+    import shutil
+
+    from conftest import CORPUS
+
+    from generator.build import build
+    from generator.config import Config
+
+    cables = archive / "content" / "cables"
+    set_subject(cables / f"{CITING}.txt", NEW_SUBJECT)
+    served.wait_for(lambda: NEW_SUBJECT in served.get(CITING_PAGE)[1])
+    shutil.copy(CORPUS / "cablegate-text" / f"{LATE}.txt", cables / f"{LATE}.txt")
+    served.wait_for(lambda: served.get(LATE_PAGE)[0] == 200)
+    (cables / "08TRIPOLI36.txt").unlink()
+    served.wait_for(lambda: served.get("/cable/2008/01/08TRIPOLI36.html")[0] == 404)
+    (cables / "moved").mkdir()
+    (cables / "07SANJOSE999.txt").rename(cables / "moved" / "sj999.txt")
+    set_subject(cables / "moved" / "sj999.txt", "MOVED AND EDITED")
+    served.wait_for(lambda: "MOVED AND EDITED" in served.get("/tag/ZO.html")[1]
+                    or any("MOVED AND EDITED" in p.read_text(encoding="utf-8", errors="replace")
+                           for p in (archive / "out" / "cable").rglob("07SANJOSE999.html")))
+    incoming = archive / "incoming"  # a folder of cables moved in whole: one event, for the folder
+    incoming.mkdir()
+    extra = next(p for p in sorted((CORPUS / "cablegate-text").glob("08SANJOSE*.txt"))
+                 if p.stem not in SERVED and p.stem != LATE)
+    shutil.copy(extra, incoming / extra.name)
+    incoming.rename(cables / "incoming")
+    served.wait_for(lambda: any((archive / "out" / "cable").rglob(f"{extra.stem}.html")))
+    set_subject(cables / f"{CITED}.txt", "CITED, EDITED LAST")
+    served.wait_for(lambda: "CITED, EDITED LAST" in served.get(CITING_PAGE)[1])
+    # idle: no build for a while (the search index follows the pages)
+    last = (-1, -1)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        now = (served.status()["attempts"], len(served.lines))
+        if now == last and not served.status()["building"]:
+            break
+        last = now
+        time.sleep(2)
+    assert served.stop() == 0
+    clean = archive / "clean"
+    build(archive / "content", clean, Config(theme=str(archive / "theme")), jobs=1)
+    assert tree(archive / "out") == tree(clean)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

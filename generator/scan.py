@@ -1,0 +1,116 @@
+"""Which files of the content folder are cable inputs, and their stamps ``(size, mtime_ns)``.
+
+An input is any file under the content folder whose name has a cable suffix
+(:data:`CABLE_SUFFIXES`: ``07USNATO577.txt``, ``cable.html``, ``cables.csv``, or no suffix),
+except: names starting with ``.`` or ``#`` or ending with ``~`` (hidden files, editor
+backups and autosaves), vim's ``4913`` probe, ``cablesite.toml`` and ``README.md``, anything
+in a hidden folder or ``__pycache__``, and the editorial pages under ``pages/`` at the top.
+
+:func:`scan` walks the folder; :func:`restat` brings a scan up to date from a list of
+changed paths (``cablesite serve`` gets them from watchdog), so that a rebuild need not
+stat the 251,287 files of the whole release again.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+CABLE_SUFFIXES = frozenset({".html", ".htm", ".txt", ".md", ".csv", ".text", ""})
+Stamps = list[tuple[str, int, int]]
+"""``(path relative to content, size, mtime_ns)`` of each input, in :func:`scan`'s order."""
+
+
+def is_input_name(name: str) -> bool:
+    """Whether a file of this name is read as cables (the rules above, but for folders)."""
+    if name[:1] in (".", "#") or name.endswith("~") or name in ("cablesite.toml", "README.md", "4913"):
+        return False
+    return (name[name.rfind("."):].lower() if "." in name else "") in CABLE_SUFFIXES
+
+
+def _skipped_folder(name: str, top: bool) -> bool:
+    return name.startswith(".") or name == "__pycache__" or (top and name == "pages")
+
+
+def scan(content: Path) -> Stamps:
+    """The stamps of every input under ``content``, folder by folder in name order (size -1:
+    the file cannot be read). A list, so that a worker can make it (``build.py``); relative
+    paths only, so that less of it comes through the pipe."""
+
+    def walk(folder: str, rel: str) -> Iterator[tuple[str, int, int]]:
+        try:
+            items = sorted(os.scandir(folder), key=lambda d: d.name)
+        except OSError:
+            return
+        for item in items:
+            name = item.name
+            sub = f"{rel}{name}"
+            if item.is_dir(follow_symlinks=False):
+                if not _skipped_folder(name, rel == ""):
+                    yield from walk(item.path, sub + "/")
+            elif is_input_name(name):
+                try:
+                    st = item.stat()
+                except OSError:
+                    yield sub, -1, -1
+                    continue
+                yield sub, st.st_size, st.st_mtime_ns
+
+    return list(walk(str(content), ""))
+
+
+def _order(item: tuple[str, int, int]) -> list[str]:
+    """:func:`scan`'s order: by folder, then name, at each level."""
+    return item[0].split("/")
+
+
+def restat(content: Path, files: Stamps, changed: Iterable[str]) -> Stamps | None:
+    """``files`` (:func:`scan` of ``content``) as a new scan would give it, when only the
+    absolute paths in ``changed`` may have changed since; ``None`` when a folder appeared,
+    went or moved (then only a whole scan can say what is there). Paths outside ``content``
+    are not looked at."""
+    root = str(content)
+    known = None
+    update: dict[str, tuple[int, int]] = {}
+    gone: set[str] = set()
+    for path in changed:
+        rel = os.path.relpath(path, root)
+        if rel == "." or rel.startswith(".." + os.sep) or rel == ".." or os.path.isabs(rel):
+            continue
+        parts = rel.split(os.sep)
+        if any(_skipped_folder(p, i == 0) for i, p in enumerate(parts[:-1])) or parts[-1] in (".", ".."):
+            continue
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            known = known if known is not None else {f[0] for f in files}
+            rel = "/".join(parts)
+            if rel in known:
+                gone.add(rel)
+            elif any(k.startswith(rel + "/") for k in known):
+                return None  # a folder of inputs went or moved away
+            continue
+        except OSError:
+            return None
+        if stat.S_ISDIR(st.st_mode):
+            return None  # a folder made, moved in or emptied: its files are not listed here
+        if not is_input_name(parts[-1]):
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            try:
+                st = os.stat(path)
+            except OSError:
+                update["/".join(parts)] = (-1, -1)
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                return None
+        update["/".join(parts)] = (st.st_size, st.st_mtime_ns)
+    if not update and not gone:
+        return files
+    out = [(rel, *update.pop(rel, (size, mtime))) for rel, size, mtime in files if rel not in gone]
+    for rel, (size, mtime) in update.items():  # files that were not there
+        bisect.insort(out, (rel, size, mtime), key=_order)
+    return out

@@ -1,0 +1,193 @@
+"""What ``cablesite serve`` keeps between builds (``generator/warm.py``, ``generator/scan.py``):
+a scan brought up to date from changed paths is the scan a walk gives, and a build started
+from the last build's record and scan gives exactly a clean build's output."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import need_corpus
+
+from generator import build as build_module
+from generator import record
+from generator.build import build
+from generator.config import Config
+from generator.scan import is_input_name, restat, scan
+from generator.warm import Warm
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# -- restat -------------------------------------------------------------------------------------
+
+
+def test_input_names() -> None:
+    assert is_input_name("07USNATO577.txt") and is_input_name("cables.csv") and is_input_name("NOSUFFIX")
+    assert is_input_name("cable.HTML") and is_input_name("cable.text")
+    for name in (".07USNATO577.txt.swp", "07USNATO577.txt~", "NOTES~", "#07USNATO577.txt#", "4913",
+                 "README.md", "cablesite.toml", "cable.pdf", ".hidden.txt"):
+        assert not is_input_name(name), name
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    for rel in ("a/07USNATO577.txt", "a/b/09CAIRO1.txt", "a.txt", "z/cables.csv", "pages/about.md",
+                "a/pages/kept.txt", ".git/HEAD", "a/.hidden/x.txt", "__pycache__/x.txt", "README.md"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(rel, encoding="utf-8")
+    return root
+
+
+def test_scan_takes_inputs_only(folder: Path) -> None:
+    assert [rel for rel, _, _ in scan(folder)] == ["a/07USNATO577.txt", "a/b/09CAIRO1.txt", "a/pages/kept.txt",
+                                                   "a.txt", "z/cables.csv"]
+
+
+def _changed(folder: Path, *rels: str) -> list[str]:
+    return [str(folder / r) for r in rels]
+
+
+def test_restat_follows_edits_additions_and_deletions(folder: Path) -> None:
+    files = scan(folder)
+    assert restat(folder, files, []) is files
+    (folder / "a/07USNATO577.txt").write_text("edited, longer", encoding="utf-8")
+    (folder / "a/b/08ROME2.txt").write_text("new", encoding="utf-8")
+    (folder / "a.txt").unlink()
+    (folder / "a/b/.x.swp").write_text("swap", encoding="utf-8")
+    (folder / "a/b/09CAIRO1.txt~").write_text("backup", encoding="utf-8")
+    changed = _changed(folder, "a/07USNATO577.txt", "a/b/08ROME2.txt", "a.txt", "a/b/.x.swp",
+                       "a/b/09CAIRO1.txt~", "pages/about.md", "../outside.txt", "")
+    assert restat(folder, files, changed) == scan(folder)
+    (folder / "a/b/08ROME2.txt").rename(folder / "a/08ROME2.txt")  # a move: both paths reported
+    assert restat(folder, scan(folder), _changed(folder, "a/b/08ROME2.txt", "a/08ROME2.txt")) == scan(folder)
+
+
+def test_restat_gives_up_on_folders(folder: Path) -> None:
+    files = scan(folder)
+    (folder / "new").mkdir()
+    assert restat(folder, files, _changed(folder, "new")) is None  # made: its files are not listed
+    shutil.move(folder / "a" / "b", folder / "moved")
+    assert restat(folder, files, _changed(folder, "a/b")) is None  # gone with its files
+    (folder / "gone.txt").write_text("x", encoding="utf-8")
+    (folder / "gone.txt").unlink()
+    assert restat(folder, files, _changed(folder, "gone.txt")) == files  # a file that came and went
+
+
+def test_restat_is_a_scan_over_random_changes(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    root = tmp_path / "c"
+    root.mkdir()
+    names = [f"{d}/{n}" for d in ("p", "q", "q/r") for n in ("1.txt", "2.html", "3", "4.csv", "x.pdf", ".h.txt")]
+    for d in ("p", "q/r"):
+        (root / d).mkdir(parents=True)
+    files = scan(root)
+    for _ in range(300):
+        rel = rng.choice(names)
+        path = root / rel
+        if path.exists() and rng.random() < 0.4:
+            path.unlink()
+        else:
+            path.write_bytes(os.urandom(rng.randrange(0, 50)))
+        got = restat(root, files, [str(path)])
+        assert got == scan(root), rel
+        files = got
+
+
+# -- builds from the warm state -----------------------------------------------------------------
+
+
+@pytest.fixture()
+def content(tmp_path: Path) -> Path:
+    corpus = need_corpus() / "cablegate-text"
+    out = tmp_path / "content" / "cables"
+    out.mkdir(parents=True)
+    for p in sorted(corpus.glob("09*.txt"))[:60]:
+        shutil.copy(p, out / p.name)
+    return tmp_path / "content"
+
+
+def _edit(path: Path, pattern: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    changed, n = re.subn(pattern, new, text, count=1, flags=re.MULTILINE)
+    assert n == 1, (path.name, pattern)
+    path.write_text(changed, encoding="utf-8")
+
+
+def test_builds_from_the_warm_state_are_clean_builds(content: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    reads, scans = [], []
+    real_read, real_scan = record.read, build_module.scan
+    monkeypatch.setattr(record, "read", lambda *a: reads.append(1) or real_read(*a))
+    monkeypatch.setattr(build_module, "scan", lambda *a: scans.append(1) or real_scan(*a))
+    out, warm = tmp_path / "out", Warm()
+    build(content, out, Config(), jobs=1, warm=warm)  # before the watch: its scan is not kept
+    warm.watching()
+    build(content, out, Config(), jobs=1, warm=warm)  # the first scan while watched
+    assert (len(reads), len(scans)) == (1, 2)
+    cables = sorted((content / "cables").iterdir())
+    added = content / "cables" / "more" / "copy.txt"
+    steps = [
+        ("subject", [cables[3]], lambda: _edit(cables[3], r"^SUBJECT:", "SUBJECT: EDITED")),
+        ("tags", [cables[5]], lambda: _edit(cables[5], r"^TAGS:", "TAGS: ZZWARM")),
+        ("no change", [], lambda: None),
+        ("touched", [cables[6]], lambda: os.utime(cables[6])),
+        ("added in a new folder", [str(added.parent)],
+         lambda: (added.parent.mkdir(), added.write_text(cables[7].read_text(encoding="utf-8").replace(
+             cables[7].stem, "09WARM1"), encoding="utf-8"))),
+        ("deleted", [cables[8]], lambda: cables[8].unlink()),
+        ("date", [cables[9]], lambda: _edit(cables[9], r"^Created: (\d{4})-(\d\d)-(\d\d)", r"Created: \1-\2-01")),
+    ]
+    for n, (what, paths, change) in enumerate(steps):
+        reads.clear()
+        scans.clear()
+        change()
+        warm.note(str(p) for p in paths)
+        build(content, out, Config(), jobs=1, warm=warm)
+        assert reads == [], what  # the record came from memory
+        assert scans == ([1] if what == "added in a new folder" else []), what
+        clean = tmp_path / f"clean{n}"
+        build(content, clean, Config(), jobs=1)
+        assert tree(out) == tree(clean), what
+    # The record on disk is the one in memory: a plain build after them has nothing to do.
+    assert build(content, out, Config(), jobs=1).written == 0
+
+
+def test_a_record_written_by_another_build_is_read_again(content: Path, tmp_path: Path) -> None:
+    out, warm = tmp_path / "out", Warm()
+    warm.watching()
+    build(content, out, Config(), jobs=1, warm=warm)
+    cable = sorted((content / "cables").iterdir())[4]
+    _edit(cable, r"^SUBJECT:", "SUBJECT: BY ANOTHER BUILD")
+    build(content, out, Config(), jobs=1)  # `cablesite build` in another terminal
+    _edit(cable, r"^SUBJECT: BY ANOTHER BUILD", "SUBJECT: BACK IN SERVE")
+    warm.note([str(cable)])
+    build(content, out, Config(), jobs=1, warm=warm)
+    build(content, tmp_path / "clean", Config(), jobs=1)
+    assert tree(out) == tree(tmp_path / "clean")
+
+
+def test_a_failed_build_leaves_nothing_to_trust(content: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    out, warm = tmp_path / "out", Warm()
+    warm.watching()
+    build(content, out, Config(), jobs=1, warm=warm)
+    assert warm.manifest is not None and warm.files is not None
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(build_module, "load_units", fail)
+    with pytest.raises(OSError):
+        build(content, out, Config(), jobs=1, warm=warm)
+    assert (warm.manifest, warm.files) == (None, None)
+    monkeypatch.undo()
+    build(content, out, Config(), jobs=1, warm=warm)
+    assert warm.manifest is not None and warm.files is not None
