@@ -22,6 +22,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -317,7 +318,11 @@ class Archive:
 
 def choose(entries: Iterable[Entry]) -> tuple[dict[str, Entry], list[Diagnostic]]:
     """Keep one cable per id by :func:`preference`; a warning names every file of a duplicate."""
-    kept: dict[str, Entry] = {}
+    entries = entries if isinstance(entries, list) else list(entries)
+    kept = dict(zip(map(attrgetter("id"), entries), entries, strict=True))
+    if len(kept) == len(entries):  # no id twice: the usual case, in C
+        return kept, []
+    kept = {}
     groups: dict[str, list[Entry]] = {}
     """Only the ids met more than once: nearly every id is met once."""
     for e in entries:

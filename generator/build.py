@@ -28,6 +28,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
 from . import delta, editorial, feeds, record, searchplan, site, write
@@ -116,7 +117,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
     fingerprint = hashlib.sha256(f"{PARSER_VERSION}:{SITE_VERSION}:{config.fingerprint()}:{renderer.fingerprint}:"
                                  f"{site_info!r}:{sorted(GLOSSARY.items())!r}".encode()).hexdigest()
     result = Result()
-    kept_record, stamps = warm.take(content, output, cache_root)
+    kept_record, stamps, last_index = warm.take(content, output, cache_root)
     with Pool(jobs, (config, site_info, output, cache_root)) as pool:
         scanned = pool.submit(scan, content) if stamps is None else None  # a worker stats the files meanwhile
         # after the workers start: they need none of it
@@ -144,20 +145,21 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             write.recover(output)  # what an interrupted build may have left beside output/
             result.unchanged = len(old.pages)
             result.seconds = time.monotonic() - start
-            warm.keep(content, output, cache_root, old, stamps)
+            warm.keep(content, output, cache_root, old, stamps, last_index)
             return result
-        archive = index(kept)
+        reuse_ok = old.fingerprint == fingerprint and output.is_dir()
+        edited = delta.edited(old.units, new.units, entries, kept) if reuse_ok else None
+        archive = delta.patch_index(last_index, kept, edited) if last_index is not None and edited is not None \
+            else index(kept)
         result.phases["index"] = time.monotonic() - start - sum(result.phases.values())
         # 3. plan
         rows = site.Rows(kept)
-        digests = {i: e.row_digest for i, e in kept.items()}
+        digests = dict(zip(kept, map(attrgetter("row_digest"), kept.values()), strict=True))
         diagnostics.extend(editorial_diags)
         cable_todo: dict[str, list[tuple[str, str, str]]] = {}
         """Unit -> (id, page, JSON file) of the cable pages to render, their records made later."""
         render_pages: list[site.Page] = []
         keys: dict[str, bytes] = {}
-        reuse_ok = old.fingerprint == fingerprint and output.is_dir()
-        edited = delta.edited(old.units, new.units, entries, kept) if reuse_ok else None
         fp = fingerprint.encode()
         search_batches: list = []
         patch_batches: list[int] = []
@@ -254,7 +256,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             and new.files == old.files and new.pages == old.pages and new.listings == old.listings \
             and (cache_root / record.MANIFEST).is_file():
         result.seconds = time.monotonic() - start
-        warm.keep(content, output, cache_root, old, stamps)
+        warm.keep(content, output, cache_root, old, stamps, archive)
         return result  # nothing changed: the record on disk is already this build's
     try:
         record.save(cache_root, new, old.units)
@@ -262,7 +264,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         raise BuildError(
             f"the site in {output} is complete, but the build record could not be saved "
             f"({exc.strerror or exc}); the next build will render every page again") from None
-    warm.keep(content, output, cache_root, new, stamps)
+    warm.keep(content, output, cache_root, new, stamps, archive)
     result.seconds = time.monotonic() - start
     return result
 
@@ -316,7 +318,15 @@ def _plan_pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp
             page_paths.append(item.path)
     files = _static_files(renderer, config, kept, page_paths)
     only = delta.affected(archive, edited) if reuse_ok and edited is not None else None
-    for cable_id, page, js, key in site.cable_pages(archive, rows, digests, fp, config.cable_json, only, old.pages):
+    ids = None
+    if only is not None and not config.cable_json:  # the others' keys as recorded, in one go
+        hrefs = [e.href for i, e in kept.items() if i not in only]
+        recorded = list(map(old.pages.get, hrefs))
+        if None not in recorded:
+            keys.update(zip(hrefs, recorded, strict=True))
+            ids = sorted(only)
+    for cable_id, page, js, key in site.cable_pages(archive, rows, digests, fp, config.cable_json, only, old.pages,
+                                                    ids):
         keys[page] = key
         if js:
             keys[js] = key

@@ -93,3 +93,57 @@ def listings(before: Mapping[str, Entry], kept: Mapping[str, Entry]) -> tuple[di
         for base in now | was:
             holding.setdefault(base, set()).add(cable_id)
     return holding, moved
+
+
+def patch_index(last: Archive, kept: dict[str, Entry], before: Mapping[str, Entry]) -> Archive:
+    """``archive.index(kept)``, made from ``last`` (the index of the last build's cables) when
+    the build only edited ``before``'s cables (:func:`edited`): their ids, dates and origins
+    are as they were, so the order, the origin, year and month listings and the neighbours
+    are too; only the cited-by lists of what they cite, and their tag and classification
+    listings, can change. ``last`` is left as it was (``cablesite serve`` keeps it between
+    builds: 1.2 s of a one-cable edit at 251,287 cables went in indexing them all again)."""
+    archive = Archive(kept, cited_by=dict(last.cited_by), by_tag=dict(last.by_tag), by_origin=last.by_origin,
+                      by_year=last.by_year, by_month=last.by_month,
+                      by_classification=dict(last.by_classification), neighbours=last.neighbours,
+                      order=last.order, year_of=last.year_of)
+
+    def newest_first(cable_id: str) -> tuple[str, str]:
+        return kept[cable_id].created, cable_id
+
+    for cable_id, old in before.items():
+        new = kept[cable_id]
+        for r in _cited(old, kept) ^ _cited(new, kept):
+            _place(archive.cited_by, r, cable_id, int(r in _cited(new, kept)), newest_first, oldest_first=True)
+        for t in set(old.tags) | set(new.tags):
+            if old.tags.count(t) != new.tags.count(t):
+                _place(archive.by_tag, t, cable_id, new.tags.count(t), newest_first)
+        was, now = old.classification or UNKNOWN_LEVEL, new.classification or UNKNOWN_LEVEL
+        if was != now:
+            _place(archive.by_classification, was, cable_id, 0, newest_first)
+            _place(archive.by_classification, now, cable_id, 1, newest_first)
+    return archive
+
+
+def _cited(e: Entry, kept: Mapping[str, Entry]) -> set[str]:
+    """The archive's cables ``e`` cites (``archive.index``'s rule)."""
+    return {r for r in e.ref_ids if r in kept and r != e.id}
+
+
+def _place(lists: dict[str, list[str]], key: str, cable_id: str, times: int, sort_key, oldest_first: bool = False) -> None:
+    """``lists[key]`` (a copy of it) holding ``cable_id`` ``times`` times at its place in the
+    list's order (newest first, or oldest first); an empty list goes from ``lists``."""
+    ids = [i for i in lists.get(key, ()) if i != cable_id]
+    if times:
+        mine = sort_key(cable_id)
+        lo, hi = 0, len(ids)
+        while lo < hi:  # the first position whose cable comes after this one
+            mid = (lo + hi) // 2
+            if (sort_key(ids[mid]) < mine) if oldest_first else (sort_key(ids[mid]) > mine):
+                lo = mid + 1
+            else:
+                hi = mid
+        ids[lo:lo] = [cable_id] * times
+    if ids:
+        lists[key] = ids
+    else:
+        lists.pop(key, None)

@@ -157,9 +157,10 @@ def tag_info(code: str, glossary: dict[str, tuple[str, str]]) -> TagInfo:
     return TagInfo(code, meaning, kind or "unknown", paths.paged(paths.tag_base(code), 1))
 
 
-def per_year(ids: list[str], year_of: dict[str, str]) -> tuple[tuple[str, int], ...]:
-    """Cables per year, every year of the span present (0 where none); ``year_of``: id -> year."""
-    counts = Counter(map(year_of.__getitem__, ids))
+def per_year(ids: list[str] | None, year_of: dict[str, str]) -> tuple[tuple[str, int], ...]:
+    """Cables per year, every year of the span present (0 where none); ``year_of``: id -> year
+    (of every cable: ``ids`` ``None`` counts them all)."""
+    counts = Counter(year_of.values() if ids is None else map(year_of.__getitem__, ids))
     counts = Counter({y: n for y, n in counts.items() if y.isdigit()})
     if not counts:
         return ()
@@ -169,18 +170,19 @@ def per_year(ids: list[str], year_of: dict[str, str]) -> tuple[tuple[str, int], 
 
 def cable_pages(archive: Archive, rows: dict[str, CableRow], digests: dict[str, bytes],
                 fingerprint: bytes, json: bool = False, only: set[str] | None = None,
-                recorded: dict[str, bytes] | None = None) -> Iterator[tuple[str, str, str, bytes]]:
+                recorded: dict[str, bytes] | None = None,
+                ids: Iterable[str] | None = None) -> Iterator[tuple[str, str, str, bytes]]:
     """(id, page, JSON file or ``""``, key) of every kept cable's page, without making its
     :func:`cable_job`: most pages of a rebuild keep their key, and are not rendered.
 
     The key hashes every input of the page: the cable through its content hash, the paths, the
     tags (their meanings are in ``fingerprint``), and the rows of the cables it shows (cited,
     citing, previous and next) through their digests. A cable not in ``only`` (when given:
-    ``delta.affected``) keeps the key ``recorded`` for its page."""
+    ``delta.affected``) keeps the key ``recorded`` for its page. ``ids``: these cables only."""
     origins: dict[str, str] = {}
     levels: dict[str, str] = {}
-    cited_by, neighbours = archive.cited_by, archive.neighbours
-    for cable_id, e in archive.entries.items():
+    cited_by, neighbours, entries = archive.cited_by, archive.neighbours, archive.entries
+    for cable_id, e in archive.entries.items() if ids is None else ((i, entries[i]) for i in ids):
         page = e.href
         js = page[:-5] + ".json" if json else ""
         if only is not None and recorded is not None and cable_id not in only:
@@ -365,7 +367,6 @@ def plan_indexes(
 
     ranked = sorted(archive.cited_by.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:20]
     newest = [entries[i] for i in archive.order[:max(10, config.feed_size)]]
-    all_ids = list(entries)
     dated = (entries[i].created for i in reversed(archive.order) if entries[i].created)  # oldest first
     yield Page("index.html", "home", HomeView(
         total=len(entries),
@@ -375,7 +376,7 @@ def plan_indexes(
         newest=tuple(rows[e.id] for e in newest[:10]),
         tag_count=len(archive.by_tag),
         origin_count=len(archive.by_origin),
-        per_year=per_year(all_ids, archive.year_of),
+        per_year=per_year(None, archive.year_of),
         classifications=classification_links(archive),
         pages=editorial,
     ))

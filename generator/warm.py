@@ -1,12 +1,13 @@
-"""What ``cablesite serve`` keeps between its builds: the last build record and input scan.
+"""What ``cablesite serve`` keeps between its builds: the last build record, input scan and index.
 
-A build starts by reading its record (0.9 s for the 251,287 cables of the release) and
-stating every input file (1 s): most of a one-cable edit's time at that size. A server's
-next build instead starts from what its last one left in memory: the record as that build
-saved it, and the scan, brought up to date from the paths watchdog reported
-(:func:`.scan.restat`). The record is still saved at each build, for the next ``cablesite
-build``; a record written by another process since (its file's stamp differs) is read
-from disk as usual.
+A build starts by reading its record (0.9 s for the 251,287 cables of the release),
+stating every input file (1 s) and indexing every cable (1.2 s): most of a one-cable
+edit's time at that size. A server's next build instead starts from what its last one
+left in memory: the record as that build saved it; the scan, brought up to date from the
+paths watchdog reported (:func:`.scan.restat`); and the index, which an edit that leaves
+ids, dates and origins as they were patches (:func:`.delta.patch_index`). The record is
+still saved at each build, for the next ``cablesite build``; a record written by another
+process since (its file's stamp differs) is read from disk as usual, and the index made again.
 
 Changed paths count only while they are tracked (:meth:`Warm.watching`): a scan made
 before the watch began, or while it was down, is not trusted, and the next build scans.
@@ -19,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .archive import Archive
 from .record import MANIFEST, Manifest
 from .scan import Stamps, restat
 
@@ -47,6 +49,8 @@ class Warm:
     """Absolute paths reported changed since; ``None`` while changes are not tracked."""
     tracked: bool = False
     """Changes were tracked when the running build took its scan."""
+    archive: Archive | None = None
+    """The index of the record's cables (``archive.index``): an edit patches it (``delta.patch_index``)."""
 
     def watching(self) -> None:
         """Changes are tracked from now on (the file watcher has started)."""
@@ -62,10 +66,12 @@ class Warm:
         if self.changed is not None:
             self.changed.update(paths)
 
-    def take(self, content: Path, output: Path, cache_root: Path) -> tuple[Manifest | None, Stamps | None]:
-        """For a build starting now: the last record, when it is still the one on disk, and
-        the scan of ``content`` brought up to date, when it can be; ``None`` for either the
-        build must read. Nothing is kept meanwhile: a build that fails leaves nothing to trust."""
+    def take(self, content: Path, output: Path, cache_root: Path
+             ) -> tuple[Manifest | None, Stamps | None, Archive | None]:
+        """For a build starting now: the last record and its index, when the record is still
+        the one on disk, and the scan of ``content`` brought up to date, when it can be;
+        ``None`` for what the build must make. Nothing is kept meanwhile: a build that fails
+        leaves nothing to trust."""
         same = self.where == (content, output)
         manifest = self.manifest if same and self.stamp is not None and self.stamp == _stamp(cache_root) else None
         files = restat(content, self.files, self.changed) \
@@ -73,10 +79,13 @@ class Warm:
         self.tracked = self.changed is not None
         if self.tracked:
             self.changed = set()
-        self.where = self.manifest = self.stamp = self.files = None
-        return manifest, files
+        archive = self.archive if manifest is not None else None
+        self.where = self.manifest = self.stamp = self.files = self.archive = None
+        return manifest, files, archive
 
-    def keep(self, content: Path, output: Path, cache_root: Path, manifest: Manifest, files: Stamps) -> None:
-        """What a build that succeeded leaves: its record (as saved) and its scan."""
+    def keep(self, content: Path, output: Path, cache_root: Path, manifest: Manifest, files: Stamps,
+             archive: Archive | None) -> None:
+        """What a build that succeeded leaves: its record (as saved), its scan and its index."""
         self.where, self.manifest, self.stamp = (content, output), manifest, _stamp(cache_root)
+        self.archive = archive
         self.files = files if self.tracked else None

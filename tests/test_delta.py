@@ -12,6 +12,7 @@ import pytest
 from conftest import edit_csv_subject, need_corpus, small_csv
 
 from generator import delta, record, site
+from generator.archive import Entry
 from generator.build import build
 from generator.config import Config
 
@@ -220,3 +221,53 @@ def test_listing_bases_are_the_listings_that_list_each_corpus_cable() -> None:
                 listed[cable_id].add(item.base)
     assert len(kept) > 6000
     assert {i for i in kept if delta.listing_bases(kept[i]) != listed[i]} == set()
+
+
+def _random_entries(rng, n: int) -> dict[str, Entry]:
+    ids = [f"0{rng.randrange(5, 10)}POST{i}" for i in range(n)]
+    out = {}
+    for i in ids:
+        out[i] = Entry(
+            id=i, created=f"200{rng.randrange(5, 10)}-0{rng.randrange(1, 4)}-1{rng.randrange(0, 3)}",
+            subject="S", origin=rng.choice(["A", "B", ""]), classification=rng.choice(["SECRET", "CONFIDENTIAL", ""]),
+            tags=tuple(rng.sample(["PREL", "PGOV", "ETRD", "MARR"], rng.randrange(0, 3))),
+            ref_ids=tuple(rng.choice([*ids, "99GONE1"]) for _ in range(rng.randrange(0, 3))),
+            unit=i, index=0, source=f"{i}.txt", line=0, editable=False, partial=False, size=1,
+            digest=b"d", href=f"cable/{i}.html", row_digest=b"r")
+    return out
+
+
+def test_a_patched_index_is_the_index_made_again() -> None:
+    """``delta.patch_index`` (serve's edits) gives what ``archive.index`` gives, relation by relation."""
+    import copy
+    import random
+
+    from generator.archive import index
+
+    rng = random.Random(11)
+    kept = _random_entries(rng, 80)
+    archive = index(kept)
+    for step in range(300):
+        before = {}
+        new = dict(kept)
+        for cable_id in rng.sample(sorted(kept), rng.randrange(1, 4)):
+            old = kept[cable_id]
+            tags = old.tags
+            if rng.random() < 0.5:
+                tags = tuple(rng.sample(["PREL", "PGOV", "ETRD", "MARR", f"NEW{step % 7}"], rng.randrange(0, 4)))
+                tags = tags + tags[:1] if rng.random() < 0.2 else tags  # a tag twice: listed twice
+            refs = old.ref_ids
+            if rng.random() < 0.6:
+                refs = tuple(rng.choice([*kept, "99GONE1", cable_id]) for _ in range(rng.randrange(0, 4)))
+            level = rng.choice([old.classification, "SECRET", "UNCLASSIFIED", ""])
+            new[cable_id] = old._replace(tags=tags, ref_ids=refs, classification=level, digest=bytes([step % 256]))
+            before[cable_id] = old
+        last = {k: copy.deepcopy(v) for k, v in vars(archive).items()} if hasattr(archive, "__dict__") else \
+            {k: copy.deepcopy(getattr(archive, k)) for k in archive.__slots__}
+        patched = delta.patch_index(archive, new, before)
+        assert all(getattr(archive, k) == v for k, v in last.items()), step  # the last index as it was
+        fresh = index(new)
+        for name in ("entries", "cited_by", "by_tag", "by_origin", "by_year", "by_month", "by_classification",
+                     "neighbours", "order", "year_of"):
+            assert getattr(patched, name) == getattr(fresh, name), (step, name)
+        kept, archive = new, patched

@@ -14,7 +14,7 @@ import pytest
 from conftest import need_corpus
 
 from generator import build as build_module
-from generator import record
+from generator import delta, record
 from generator.build import build
 from generator.config import Config
 from generator.scan import is_input_name, restat, scan
@@ -123,10 +123,11 @@ def _edit(path: Path, pattern: str, new: str) -> None:
 
 def test_builds_from_the_warm_state_are_clean_builds(content: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    reads, scans = [], []
-    real_read, real_scan = record.read, build_module.scan
+    reads, scans, patches = [], [], []
+    real_read, real_scan, real_patch = record.read, build_module.scan, delta.patch_index
     monkeypatch.setattr(record, "read", lambda *a: reads.append(1) or real_read(*a))
     monkeypatch.setattr(build_module, "scan", lambda *a: scans.append(1) or real_scan(*a))
+    monkeypatch.setattr(delta, "patch_index", lambda *a: patches.append(1) or real_patch(*a))
     out, warm = tmp_path / "out", Warm()
     build(content, out, Config(), jobs=1, warm=warm)  # before the watch: its scan is not kept
     warm.watching()
@@ -148,11 +149,14 @@ def test_builds_from_the_warm_state_are_clean_builds(content: Path, tmp_path: Pa
     for n, (what, paths, change) in enumerate(steps):
         reads.clear()
         scans.clear()
+        patches.clear()
         change()
         warm.note(str(p) for p in paths)
         build(content, out, Config(), jobs=1, warm=warm)
         assert reads == [], what  # the record came from memory
         assert scans == ([1] if what == "added in a new folder" else []), what
+        # an edit that leaves ids, dates and origins patches the last index
+        assert patches == ([1] if what in ("subject", "tags", "touched") else []), what
         clean = tmp_path / f"clean{n}"
         build(content, clean, Config(), jobs=1)
         assert tree(out) == tree(clean), what
