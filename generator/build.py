@@ -117,11 +117,12 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
     fingerprint = hashlib.sha256(f"{PARSER_VERSION}:{SITE_VERSION}:{config.fingerprint()}:{renderer.fingerprint}:"
                                  f"{site_info!r}:{sorted(GLOSSARY.items())!r}".encode()).hexdigest()
     result = Result()
-    kept_record, stamps, last_index = warm.take(content, output, cache_root)
+    taken = warm.take(content, output, cache_root)
+    stamps, last_index = taken.files, taken.index
     with Pool(jobs, (config, site_info, output, cache_root)) as pool:
         scanned = pool.submit(scan, content) if stamps is None else None  # a worker stats the files meanwhile
         # after the workers start: they need none of it
-        old = kept_record if kept_record is not None else record.read(cache_root)
+        old = taken.record if taken.record is not None else record.read(cache_root)
         # 1. load
         new = record.Manifest(fingerprint, PARSER_VERSION, editorial=hashlib.sha1(
             repr([(p.path, e.title, e.text) for p, e in editorial_pages]).encode()).hexdigest())
@@ -130,7 +131,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                 pool.cache.clear()
             old = record.Manifest(pages=old.pages)
         stamps = scanned() if scanned is not None else stamps
-        entries, diagnostics = load_units(content, stamps, old, new, pool, progress)
+        entries, diagnostics = load_units(content, stamps, old, new, pool, progress, taken.changes)
         result.phases["load"] = time.monotonic() - start
         # 2. index
         kept, dup = choose(entries)

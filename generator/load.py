@@ -15,19 +15,24 @@ from pathlib import Path
 from .archive import Entry
 from .model import ERROR, Diagnostic
 from .record import Manifest
+from .scan import Changes
 from .workers import Pool, parse_units
 
 
 def load_units(content: Path, files: list[tuple[str, int, int]], old: Manifest, new: Manifest, pool: Pool,
-               progress: bool) -> tuple[list[Entry], list[Diagnostic]]:
+               progress: bool, changes: Changes | None = None) -> tuple[list[Entry], list[Diagnostic]]:
     """Entries and diagnostics of every unit; unchanged files come from the manifest.
-    ``files``: :func:`~generator.scan.scan` of the ``content`` folder."""
+    ``files``: :func:`~generator.scan.scan` of the ``content`` folder; ``changes``: when
+    known (``cablesite serve``: :func:`~generator.scan.restat`), the only files whose stamps
+    may differ from the record's."""
     entries: list[Entry] = []
     diagnostics: list[Diagnostic] = []
     tasks: list[tuple[str, str, int, int, frozenset[str]]] = []
     stamps: dict[str, tuple[int, int]] = {}
     old_files, old_units, new_files, new_units = old.files, old.units, new.files, new.units
-    if old_files and not old.csv_units and old_units.keys() == set(map(itemgetter(2), old_files.values())):
+    if changes is not None and old_files and not old.csv_units:
+        files = _take_known(files, changes, old, new)
+    elif old_files and not old.csv_units and old_units.keys() == set(map(itemgetter(2), old_files.values())):
         files = _take_unchanged(files, old, new)  # then only the others are looked at below
     for rel, size, mtime in files:
         prev = old_files.get(rel)
@@ -84,7 +89,7 @@ def _take_unchanged(files: list[tuple[str, int, int]], old: Manifest, new: Manif
     loop of :func:`load_units` in C-level copies, for a record of one-unit files that holds
     every file's unit and no other. 0.05 s instead of 0.4 s for the 251,287 files of the release."""
     old_files = old.files
-    get, missing = old_files.get, (-1, -1, "")
+    get, missing = old_files.get, (None, None, "")  # never a file's stamps: it is read
     others = [f for f in files if (p := get(f[0], missing))[0] != f[1] or p[1] != f[2]]
     new.files.update(old_files)
     new.units.update(old.units)
@@ -94,6 +99,21 @@ def _take_unchanged(files: list[tuple[str, int, int]], old: Manifest, new: Manif
         if prev is not None:
             new.units.pop(prev[2], None)
     return others
+
+
+def _take_known(files: list[tuple[str, int, int]], changes: Changes, old: Manifest,
+                new: Manifest) -> list[tuple[str, int, int]]:
+    """:func:`_take_unchanged` for a record kept in memory (each file's unit, and no other, as
+    the build that made it left it) and the files whose stamps may have changed since; the
+    files the record lacks (unreadable, or no cable in them) are read again, as always."""
+    new.files.update(old.files)
+    new.units.update(old.units)
+    for rel in changes:
+        prev = new.files.pop(rel, None)
+        if prev is not None:
+            new.units.pop(prev[2], None)
+    old_files = old.files
+    return [f for f in files if f[0] in changes or f[0] not in old_files]
 
 
 PARSE_BATCH = 32

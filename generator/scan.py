@@ -67,11 +67,15 @@ def _order(item: tuple[str, int, int]) -> list[str]:
     return item[0].split("/")
 
 
-def restat(content: Path, files: Stamps, changed: Iterable[str]) -> Stamps | None:
+Changes = dict[str, "tuple[int, int] | None"]
+"""Path relative to content -> its new ``(size, mtime_ns)``, or ``None``: the file went."""
+
+
+def restat(content: Path, files: Stamps, changed: Iterable[str]) -> tuple[Stamps, Changes] | None:
     """``files`` (:func:`scan` of ``content``) as a new scan would give it, when only the
-    absolute paths in ``changed`` may have changed since; ``None`` when a folder appeared,
-    went or moved (then only a whole scan can say what is there). Paths outside ``content``
-    are not looked at."""
+    absolute paths in ``changed`` may have changed since, and the stamps of those that are
+    inputs; ``None`` when a folder appeared, went or moved (then only a whole scan can say
+    what is there). Paths outside ``content`` are not looked at."""
     root = str(content)
     known = None
     update: dict[str, tuple[int, int]] = {}
@@ -108,9 +112,10 @@ def restat(content: Path, files: Stamps, changed: Iterable[str]) -> Stamps | Non
             if stat.S_ISDIR(st.st_mode):
                 return None
         update["/".join(parts)] = (st.st_size, st.st_mtime_ns)
-    if not update and not gone:
-        return files
+    changes: Changes = {**update, **dict.fromkeys(gone)}
+    if not changes:
+        return files, changes
     out = [(rel, *update.pop(rel, (size, mtime))) for rel, size, mtime in files if rel not in gone]
     for rel, (size, mtime) in update.items():  # files that were not there
         bisect.insort(out, (rel, size, mtime), key=_order)
-    return out
+    return out, changes

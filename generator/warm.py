@@ -19,10 +19,11 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .archive import Archive
 from .record import MANIFEST, Manifest
-from .scan import Stamps, restat
+from .scan import Changes, Stamps, restat
 
 
 def _stamp(cache_root: Path) -> tuple[int, int, int] | None:
@@ -31,6 +32,19 @@ def _stamp(cache_root: Path) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+class Taken(NamedTuple):
+    """What a build takes from :class:`Warm` (``None``: it must make it)."""
+
+    record: Manifest | None
+    """The last record, when it is still the one on disk."""
+    files: Stamps | None
+    """The scan of the content folder, brought up to date."""
+    changes: Changes | None
+    """The inputs whose stamps changed since the scan of ``record`` (with ``record`` only)."""
+    index: Archive | None
+    """The index of ``record``'s cables (with ``record`` only)."""
 
 
 @dataclass(slots=True)
@@ -66,22 +80,20 @@ class Warm:
         if self.changed is not None:
             self.changed.update(paths)
 
-    def take(self, content: Path, output: Path, cache_root: Path
-             ) -> tuple[Manifest | None, Stamps | None, Archive | None]:
-        """For a build starting now: the last record and its index, when the record is still
-        the one on disk, and the scan of ``content`` brought up to date, when it can be;
-        ``None`` for what the build must make. Nothing is kept meanwhile: a build that fails
-        leaves nothing to trust."""
+    def take(self, content: Path, output: Path, cache_root: Path) -> Taken:
+        """For a build starting now, what it need not make again (:class:`Taken`). Nothing is
+        kept meanwhile: a build that fails leaves nothing to trust."""
         same = self.where == (content, output)
         manifest = self.manifest if same and self.stamp is not None and self.stamp == _stamp(cache_root) else None
-        files = restat(content, self.files, self.changed) \
+        scan = restat(content, self.files, self.changed) \
             if same and self.files is not None and self.changed is not None else None
         self.tracked = self.changed is not None
         if self.tracked:
             self.changed = set()
-        archive = self.archive if manifest is not None else None
+        taken = Taken(manifest, scan[0] if scan else None, scan[1] if scan and manifest else None,
+                      self.archive if manifest is not None else None)
         self.where = self.manifest = self.stamp = self.files = self.archive = None
-        return manifest, files, archive
+        return taken
 
     def keep(self, content: Path, output: Path, cache_root: Path, manifest: Manifest, files: Stamps,
              archive: Archive | None) -> None:

@@ -57,7 +57,7 @@ def _changed(folder: Path, *rels: str) -> list[str]:
 
 def test_restat_follows_edits_additions_and_deletions(folder: Path) -> None:
     files = scan(folder)
-    assert restat(folder, files, []) is files
+    assert restat(folder, files, []) == (files, {})
     (folder / "a/07USNATO577.txt").write_text("edited, longer", encoding="utf-8")
     (folder / "a/b/08ROME2.txt").write_text("new", encoding="utf-8")
     (folder / "a.txt").unlink()
@@ -65,9 +65,13 @@ def test_restat_follows_edits_additions_and_deletions(folder: Path) -> None:
     (folder / "a/b/09CAIRO1.txt~").write_text("backup", encoding="utf-8")
     changed = _changed(folder, "a/07USNATO577.txt", "a/b/08ROME2.txt", "a.txt", "a/b/.x.swp",
                        "a/b/09CAIRO1.txt~", "pages/about.md", "../outside.txt", "")
-    assert restat(folder, files, changed) == scan(folder)
+    now = scan(folder)
+    stamps = {rel: (size, mtime) for rel, size, mtime in now}
+    assert restat(folder, files, changed) == (now, {"a/07USNATO577.txt": stamps["a/07USNATO577.txt"],
+                                                    "a/b/08ROME2.txt": stamps["a/b/08ROME2.txt"], "a.txt": None})
     (folder / "a/b/08ROME2.txt").rename(folder / "a/08ROME2.txt")  # a move: both paths reported
-    assert restat(folder, scan(folder), _changed(folder, "a/b/08ROME2.txt", "a/08ROME2.txt")) == scan(folder)
+    moved = restat(folder, now, _changed(folder, "a/b/08ROME2.txt", "a/08ROME2.txt"))
+    assert moved is not None and moved[0] == scan(folder) and moved[1]["a/b/08ROME2.txt"] is None
 
 
 def test_restat_gives_up_on_folders(folder: Path) -> None:
@@ -78,7 +82,7 @@ def test_restat_gives_up_on_folders(folder: Path) -> None:
     assert restat(folder, files, _changed(folder, "a/b")) is None  # gone with its files
     (folder / "gone.txt").write_text("x", encoding="utf-8")
     (folder / "gone.txt").unlink()
-    assert restat(folder, files, _changed(folder, "gone.txt")) == files  # a file that came and went
+    assert restat(folder, files, _changed(folder, "gone.txt")) == (files, {})  # a file that came and went
 
 
 def test_restat_is_a_scan_over_random_changes(tmp_path: Path) -> None:
@@ -97,8 +101,8 @@ def test_restat_is_a_scan_over_random_changes(tmp_path: Path) -> None:
         else:
             path.write_bytes(os.urandom(rng.randrange(0, 50)))
         got = restat(root, files, [str(path)])
-        assert got == scan(root), rel
-        files = got
+        assert got is not None and got[0] == scan(root), rel
+        files = got[0]
 
 
 # -- builds from the warm state -----------------------------------------------------------------
@@ -195,3 +199,27 @@ def test_a_failed_build_leaves_nothing_to_trust(content: Path, tmp_path: Path,
     monkeypatch.undo()
     build(content, out, Config(), jobs=1, warm=warm)
     assert warm.manifest is not None and warm.files is not None
+
+
+def test_a_broken_file_is_still_reported_by_rebuilds(content: Path, tmp_path: Path) -> None:
+    """A file the record lacks (no cable in it, or unreadable) is read at every build, warm or
+    not, so its diagnostic stays until it is fixed."""
+    broken = content / "cables" / "broken.txt"
+    broken.write_bytes(b"")
+    locked = content / "cables" / "locked.txt"
+    locked.symlink_to(content / "nowhere.txt")  # a stat that fails: size -1
+    out, warm = tmp_path / "out", Warm()
+    warm.watching()
+
+    def reported(result) -> set[str]:
+        return {d.path for d in result.diagnostics if d.path.endswith(("broken.txt", "locked.txt"))}
+
+    first = build(content, out, Config(), jobs=1, warm=warm)
+    assert reported(first) == {"cables/broken.txt", "cables/locked.txt"}
+    cable = sorted((content / "cables").glob("09*.txt"))[2]
+    for n in range(2):
+        _edit(cable, r"^SUBJECT:", f"SUBJECT: WARM {n}")
+        warm.note([str(cable)])
+        assert reported(build(content, out, Config(), jobs=1, warm=warm)) == reported(first), n
+        _edit(cable, r"^SUBJECT:", f"SUBJECT: COLD {n}")
+        assert reported(build(content, out, Config(), jobs=1)) == reported(first), n
