@@ -43,6 +43,8 @@ class Manifest:
     """Hash of the doc numbering (every cable's href in doc order): kept, the index can be patched."""
     editorial: str = ""
     """Hash of the editorial pages' paths and texts."""
+    sitemaps: str = ""
+    """Hash of the base URL and the pages besides the cables' that the sitemaps list."""
     listings: dict[str, tuple[bytes, bytes, int, tuple[tuple[str, int], ...]]] = field(default_factory=dict)
     """Listing base path -> its :meth:`site.Listing.signature`, :meth:`~site.Listing.fields_key`,
     number of cables and :func:`site.per_year`: an unchanged listing's pages are not planned."""

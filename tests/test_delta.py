@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import edit_csv_subject, need_corpus, small_csv
 
-from generator import delta, record, site
+from generator import delta, feeds, record, site
 from generator.archive import Entry
 from generator.build import build
 from generator.config import Config
@@ -100,10 +100,14 @@ def test_a_plain_edit_hashes_only_the_listings_and_cable_pages_that_show_the_cab
     real_affected = delta.affected
     monkeypatch.setattr(site.Listing, "signature", signature)
     monkeypatch.setattr(delta, "affected", lambda *a: only.append(real_affected(*a)) or only[-1])
+    sitemaps: list[int] = []
+    real_sitemaps = feeds.sitemaps
+    monkeypatch.setattr(feeds, "sitemaps", lambda *a: sitemaps.append(1) or real_sitemaps(*a))
     out = tmp_path / "out"
     build(content, out, Config(), jobs=1)
     every = len(hashed)
     hashed.clear()
+    sitemaps.clear()
     edited = sorted(content.iterdir())[5]
     _edit(edited, r"^SUBJECT:", "SUBJECT: EDITED")
     result = build(content, out, Config(), jobs=1)
@@ -111,7 +115,14 @@ def test_a_plain_edit_hashes_only_the_listings_and_cable_pages_that_show_the_cab
     assert 3 <= len(hashed) <= 20 < every, (hashed, every)
     assert len(only) == 1 and edited.stem in only[0] and len(only[0]) < 10
     assert 0 < result.written < 40
+    assert sitemaps == []  # the same pages: the same sitemaps, not made again
     _same_as_clean(content, out, tmp_path, "clean")
+    sitemaps.clear()
+    _edit(edited, r"^TAGS:", "TAGS: ZZSITEMAP")  # a new tag page: the sitemaps list it
+    build(content, out, Config(), jobs=1)
+    assert sitemaps == [1]
+    assert "tag/ZZSITEMAP.html" in (out / "sitemaps" / "sitemap-1.xml").read_text(encoding="utf-8")
+    _same_as_clean(content, out, tmp_path, "clean2")
 
 
 def test_touched_files_with_the_same_bytes_plan_nothing(content: Path, tmp_path: Path,
