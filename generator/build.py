@@ -295,25 +295,20 @@ def _plan_pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp
             same = recorded and edited is not None and last[1:3] == (fields, count) \
                 and item.kind in delta.LISTING_KINDS and item.base not in moved
             mine = holding.get(item.base, ())
-            signature = last[0] if same and not mine else item.signature(fields, digests)
-            if recorded and last[0] == signature:
-                keys.update((p, old.pages[p]) for p in item_paths)  # nothing it shows changed
+            if same and not mine:  # nothing it shows changed
+                keys.update((p, old.pages[p]) for p in item_paths)
                 new.listings[item.base] = last
-            elif reuse_ok:  # keep the pages whose key did not change, make the others
+            else:  # keep the pages whose key did not change, make the others
                 years = last[3] if same else site.per_year(item.ids, archive.year_of)
-                new.listings[item.base] = (signature, fields, count, years)
+                # After an edit of its cables, only the pages that list one can change.
                 numbers = item.page_numbers(mine, config.per_page) if same else None
-                if numbers is not None:  # only the pages that list an edited cable can change
-                    keys.update((p, old.pages[p]) for n, p in enumerate(item_paths, 1) if n not in numbers)
-                page_keys = item.page_keys(fp, digests, years, config.per_page, numbers)
-                keys.update(page_keys)
-                todo_paths = {p for p, k in page_keys if old.pages.get(p) != k}
+                made = dict(item.page_keys(fp, digests, years, config.per_page, numbers))
+                page_keys = [made[p] if p in made else old.pages[p] for p in item_paths]
+                keys.update(zip(item_paths, page_keys, strict=True))
+                new.listings[item.base] = (item.signature(fields, page_keys), fields, count, years)
+                todo_paths = {p for p, k in made.items() if not reuse_ok or old.pages.get(p) != k}
                 if todo_paths:
                     render_pages.extend(item.pages(archive, rows, config, todo_paths, years))
-            else:
-                years = site.per_year(item.ids, archive.year_of)
-                new.listings[item.base] = (signature, fields, count, years)
-                pages.extend(item.pages(archive, rows, config, None, years))
         else:
             pages.append(item)
             page_paths.append(item.path)

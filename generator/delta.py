@@ -17,7 +17,7 @@ missing from the record) returns ``None``: every page is planned, as on any othe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 
 from . import paths
 from .archive import UNKNOWN_LEVEL, UNKNOWN_ORIGIN, Archive, Entry
@@ -29,7 +29,7 @@ MAX_EDITED = 2000
 """More cables changed than this: plan every page (the pass costs less than the checks)."""
 
 
-def edited(old_units: Units, new_units: Units, entries: Iterable[Entry],
+def edited(old_units: Units, new_units: Units, entries: Sequence[Entry],
            kept: Mapping[str, Entry]) -> dict[str, Entry] | None:
     """Id -> its last parse, of every cable that the build's new units hold and that changed,
     when they are all edits of cables that stay where they were; ``None`` otherwise."""
@@ -43,8 +43,8 @@ def edited(old_units: Units, new_units: Units, entries: Iterable[Entry],
     after = {e.id: e for e in came}
     if len(before) != len(gone) or len(after) != len(came) or before.keys() != after.keys():
         return None
-    if sum(e.id in after for e in entries) != len(after):  # another file holds one of the ids
-        return None
+    if len(entries) != len(kept) and sum(e.id in after for e in entries) != len(after):
+        return None  # another file holds one of the ids (with no id twice, none can)
     for cable_id, e in after.items():
         b = before[cable_id]
         if kept.get(cable_id) is not e or (b.created, b.origin, b.href) != (e.created, e.origin, e.href):
