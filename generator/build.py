@@ -146,7 +146,9 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             write.recover(output)  # what an interrupted build may have left beside output/
             result.unchanged = len(old.pages)
             result.seconds = time.monotonic() - start
-            warm.keep(content, output, cache_root, old, stamps, last_index)
+            # A server's next build patches the index after an edit: make it now, not then.
+            warm.keep(content, output, cache_root, old, stamps,
+                      last_index if last_index is not None or not warm.tracked else index(kept))
             return result
         reuse_ok = old.fingerprint == fingerprint and output.is_dir()
         edited = delta.edited(old.units, new.units, entries, kept) if reuse_ok else None

@@ -293,16 +293,31 @@ def run_serve(args) -> int:
     warm = Warm()
     try:
         thread.start()
-        config, result = run_once(args, state, args.jobs, None, stopper, warm)
-        url_host = "localhost" if args.bind in ("127.0.0.1", "::1", "localhost") else args.bind
-        _say(f"serving http://{url_host}:{port}/ (watching {args.content}; Ctrl-C to stop)")
         events: queue.Queue[str] = queue.Queue()
         ignored = (output, output.parent / f".{output.name}.cache", write.staging_dir(output),
                    output.parent / f".{output.name}.old")
-        targets = watch_targets(args.content, _config_path(args), config or _fallback_config(args))
+        try:
+            first_config = _load(args)
+        except ConfigError:
+            first_config = _fallback_config(args)  # the build says what is wrong with the settings
+        # Watched from before the first build: its scan stays current, so no rebuild scans again.
+        targets = watch_targets(args.content, _config_path(args), first_config)
         observer = start_observer(*targets, ignored, events)
-        warm.watching()  # from now on the changed paths say what a scan would find new
+        warm.watching()
+        config, result = run_once(args, state, args.jobs, None, stopper, warm)
+        url_host = "localhost" if args.bind in ("127.0.0.1", "::1", "localhost") else args.bind
+        _say(f"serving http://{url_host}:{port}/ (watching {args.content}; Ctrl-C to stop)")
         while True:
+            if config is not None:  # the settings may name another theme now: watch it
+                new_targets = watch_targets(args.content, _config_path(args), config)
+                if new_targets != targets:
+                    warm.unwatch()
+                    observer.stop()
+                    observer.join(5)
+                    targets = new_targets
+                    observer = start_observer(*targets, ignored, events)
+                    warm.watching()
+                config = None
             try:
                 first = events.get(timeout=0.5)
             except queue.Empty:
@@ -312,15 +327,6 @@ def run_serve(args) -> int:
             warm.note(changed)
             config, new = run_once(args, state, jobs, result or Result(), stopper, warm)
             result = new or result
-            if config is not None:
-                new_targets = watch_targets(args.content, _config_path(args), config)
-                if new_targets != targets:
-                    warm.unwatch()
-                    observer.stop()
-                    observer.join(5)
-                    targets = new_targets
-                    observer = start_observer(*targets, ignored, events)
-                    warm.watching()
     except KeyboardInterrupt:
         pass
     finally:

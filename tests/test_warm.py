@@ -223,3 +223,18 @@ def test_a_broken_file_is_still_reported_by_rebuilds(content: Path, tmp_path: Pa
         assert reported(build(content, out, Config(), jobs=1, warm=warm)) == reported(first), n
         _edit(cable, r"^SUBJECT:", f"SUBJECT: COLD {n}")
         assert reported(build(content, out, Config(), jobs=1)) == reported(first), n
+
+
+def test_a_server_starting_on_a_built_site_indexes_it_at_once(content: Path, tmp_path: Path) -> None:
+    """The first build of ``cablesite serve`` on an up-to-date site has nothing to do, but the
+    server's first edit would then index every cable: that build indexes them already."""
+    out = tmp_path / "out"
+    build(content, out, Config(), jobs=1)
+    plain = Warm()  # `cablesite build`: nothing is watched, nothing more is made
+    assert build(content, out, Config(), jobs=1, warm=plain).written == 0
+    assert plain.archive is None
+    served = Warm()
+    served.watching()
+    assert build(content, out, Config(), jobs=1, warm=served).written == 0
+    assert served.archive is not None
+    assert sorted(served.archive.entries) == sorted(e.id for u in served.manifest.units.values() for e in u[0])
