@@ -158,14 +158,35 @@ def tag_info(code: str, glossary: dict[str, tuple[str, str]]) -> TagInfo:
 
 
 def per_year(ids: list[str] | None, year_of: dict[str, str]) -> tuple[tuple[str, int], ...]:
-    """Cables per year, every year of the span present (0 where none); ``year_of``: id -> year
-    (of every cable: ``ids`` ``None`` counts them all)."""
-    counts = Counter(year_of.values() if ids is None else map(year_of.__getitem__, ids))
+    """Cables per year, every year of the span present (0 where none); ``year_of``: id -> year.
+    ``ids`` newest first, as every listing's (``archive.index``), so that each year's cables
+    are a run; ``None``: every cable of ``year_of``."""
+    counts = Counter(year_of.values()) if ids is None else _year_runs(ids, year_of)
     counts = Counter({y: n for y, n in counts.items() if y.isdigit()})
     if not counts:
         return ()
     first, last = int(min(counts)), int(max(counts))
     return tuple((str(y), counts.get(str(y), 0)) for y in range(first, last + 1))
+
+
+def _year_runs(ids: list[str], year_of: dict[str, str]) -> dict[str, int]:
+    """Year -> cables of ``ids``, each year's run found by a binary search for its end: a
+    listing of 100,000 cables costs a few hundred lookups, not 100,000 (counting every
+    listing's cables took 2.4 s of a build that adds a cable to the release)."""
+    counts: dict[str, int] = {}
+    i, n = 0, len(ids)
+    while i < n:
+        year = year_of[ids[i]]
+        lo, hi = i + 1, n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if year_of[ids[mid]] == year:
+                lo = mid + 1
+            else:
+                hi = mid
+        counts[year] = counts.get(year, 0) + lo - i
+        i = lo
+    return counts
 
 
 def cable_pages(archive: Archive, rows: dict[str, CableRow], digests: dict[str, bytes],

@@ -14,3 +14,20 @@ def test_most_cited_is_the_head_of_the_whole_sort() -> None:
         whole = sorted(cited_by.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         for n in (1, 20):
             assert most_cited(cited_by, n) == whole[:n], (size, n)
+
+
+def test_per_year_of_a_listing_counts_every_year() -> None:
+    from collections import Counter
+
+    from generator.site import per_year
+
+    rng = random.Random(3)
+    for size in (0, 1, 2, 50, 1000):
+        created = sorted((rng.choice(["", "1989-05-01", "2003-01-02", "2003-12-31", "2007-06-01", "2010-02-28",
+                                      f"20{rng.randrange(0, 11):02d}-01-01"]), f"ID{i}") for i in range(size))
+        ids = [i for _, i in reversed(created)]  # newest first, as listings are
+        year_of = {i: c[:4] for c, i in created}
+        counts = Counter(year_of[i] for i in ids)
+        years = [int(y) for y in counts if y.isdigit()]
+        expected = tuple((str(y), counts.get(str(y), 0)) for y in range(min(years), max(years) + 1)) if years else ()
+        assert per_year(ids, year_of) == expected, size
