@@ -142,7 +142,7 @@ def code_version(*patterns: str) -> str:
 
 PARSER_VERSION = code_version("model.py", "parse/**/*.py", "data/*")
 """Parsed units are cached under this: a parser change re-parses."""
-SITE_VERSION = code_version("archive.py", "site.py", "views.py", "feeds.py", "paths.py", "build.py", "workers.py",
+SITE_VERSION = code_version("archive.py", "site.py", "listing.py", "views.py", "feeds.py", "paths.py", "build.py", "workers.py",
                             "searchplan.py", "record.py", "load.py", "editorial.py", "delta.py",
                             "markdown.py", "search/*.py")
 """Part of every page's key: a change to how pages are planned re-renders them."""

@@ -46,8 +46,8 @@ class Manifest:
     sitemaps: str = ""
     """Hash of the base URL and the pages besides the cables' that the sitemaps list."""
     listings: dict[str, tuple[bytes, bytes, int, tuple[tuple[str, int], ...]]] = field(default_factory=dict)
-    """Listing base path -> its :meth:`site.Listing.signature`, :meth:`~site.Listing.fields_key`,
-    number of cables and :func:`site.per_year`: an unchanged listing's pages are not planned."""
+    """Listing base path -> its :meth:`listing.Listing.signature`, :meth:`~listing.Listing.fields_key`,
+    number of cables and :func:`listing.per_year`: an unchanged listing's pages are not planned."""
 
 
 MANIFEST = "manifest.marshal"

@@ -220,3 +220,13 @@ class EditorialView:
     title: str
     html: str
     """Rendered Markdown (already safe HTML made by markdown-it-py with html disabled)."""
+
+
+@fast_pickle
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One output file to render: ``kind`` names the renderer method, ``view`` its record."""
+
+    path: str
+    kind: str
+    view: object
