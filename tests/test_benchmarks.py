@@ -234,3 +234,31 @@ def test_edit_time_builds_then_times_edits_and_puts_the_subject_back(archive: Pa
     assert target.text_path.read_bytes() == before
     page = next((tmp_path / "site").rglob(f"{target.id}.html")).read_text(encoding="utf-8")
     assert "E001" in page
+
+
+def test_serve_time_times_edits_through_a_real_server(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    import socket
+
+    from benchmarks import serve_time
+
+    need_corpus()
+    why = _build_available(tmp_path)
+    if why:
+        pytest.skip(why)
+    synth.generate(N, tmp_path / "work" / str(N) / "archive", seed=2, with_csv=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    target = edits.choose(tmp_path / "work" / str(N) / "archive")
+    before = target.text_path.read_bytes()
+    code = serve_time.main(["--n", str(N), "--work", str(tmp_path / "work"), "--output", str(tmp_path / "out"),
+                            "--edits", "2", "--pause", "0.5", "--port", str(port)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0].startswith("serving after ")
+    assert [line.split(":")[0] for line in lines[1:]] == ["edit 1", "edit 2"]
+    assert all("from the write to: rebuilt in" in line for line in lines[1:]), out
+    assert target.text_path.read_bytes() == before  # the subject is put back
+    page = next((tmp_path / "out").rglob(f"{target.id}.html")).read_text(encoding="utf-8")
+    assert "S001" not in page  # the server rebuilt the subject put back before it stopped
