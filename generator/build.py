@@ -349,8 +349,7 @@ def _static_files(renderer, config: Config, kept: dict[str, Entry], page_paths: 
     files = dict(renderer.static_files())
     listed_pages = [p for p in page_paths if p.endswith(".html") and p != "404.html"]
     new.sitemaps = hashlib.sha1("\0".join([config.base_url, *listed_pages]).encode()).hexdigest()
-    count = -(-(len(kept) + len(listed_pages)) // feeds.SITEMAP_LIMIT)
-    names = ["sitemap.xml", *(f"sitemaps/sitemap-{n}.xml" for n in range(1, max(1, count) + 1))]
+    names = feeds.sitemap_names(len(kept) + len(listed_pages))
     if same_cables and old.sitemaps == new.sitemaps and all(n in old.pages for n in names):
         keys.update((n, old.pages[n]) for n in names)
     else:

@@ -112,8 +112,9 @@ def patch_index(last: Archive, kept: dict[str, Entry], before: Mapping[str, Entr
 
     for cable_id, old in before.items():
         new = kept[cable_id]
-        for r in _cited(old, kept) ^ _cited(new, kept):
-            _place(archive.cited_by, r, cable_id, int(r in _cited(new, kept)), newest_first, oldest_first=True)
+        cites, cited = _cited(new, kept), _cited(old, kept)
+        for r in cites ^ cited:
+            _place(archive.cited_by, r, cable_id, int(r in cites), newest_first, oldest_first=True)
         for t in set(old.tags) | set(new.tags):
             if old.tags.count(t) != new.tags.count(t):
                 _place(archive.by_tag, t, cable_id, new.tags.count(t), newest_first)

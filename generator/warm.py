@@ -85,12 +85,12 @@ class Warm:
         kept meanwhile: a build that fails leaves nothing to trust."""
         same = self.where == (content, output)
         manifest = self.manifest if same and self.stamp is not None and self.stamp == _stamp(cache_root) else None
-        scan = restat(content, self.files, self.changed) \
+        rescan = restat(content, self.files, self.changed) \
             if same and self.files is not None and self.changed is not None else None
         self.tracked = self.changed is not None
         if self.tracked:
             self.changed = set()
-        taken = Taken(manifest, scan[0] if scan else None, scan[1] if scan and manifest else None,
+        taken = Taken(manifest, rescan[0] if rescan else None, rescan[1] if rescan and manifest else None,
                       self.archive if manifest is not None else None)
         self.where = self.manifest = self.stamp = self.files = self.archive = None
         return taken

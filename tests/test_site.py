@@ -31,3 +31,14 @@ def test_per_year_of_a_listing_counts_every_year() -> None:
         years = [int(y) for y in counts if y.isdigit()]
         expected = tuple((str(y), counts.get(str(y), 0)) for y in range(min(years), max(years) + 1)) if years else ()
         assert per_year(ids, year_of) == expected, size
+
+
+def test_sitemap_names_are_the_files_sitemaps_makes() -> None:
+    """The build keeps the sitemaps' keys by these names (``build._static_files``)."""
+    from generator.feeds import SITEMAP_LIMIT, sitemap_names, sitemaps
+
+    for count in (0, 1, SITEMAP_LIMIT, SITEMAP_LIMIT + 1, 2 * SITEMAP_LIMIT + 3):
+        files = sitemaps("https://x.org/", [f"cable/{i}.html" for i in range(count)])
+        assert sorted(sitemap_names(count)) == sorted(files), count
+        urls = sum(data.count(b"<url>") for name, data in files.items() if name != "sitemap.xml")
+        assert urls == count
