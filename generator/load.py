@@ -8,6 +8,7 @@ content hash. Only the cables' metadata (:class:`~generator.archive.Entry`) come
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
@@ -91,13 +92,8 @@ def _take_unchanged(files: list[tuple[str, int, int]], old: Manifest, new: Manif
     old_files = old.files
     get, missing = old_files.get, (None, None, "")  # never a file's stamps: it is read
     others = [f for f in files if (p := get(f[0], missing))[0] != f[1] or p[1] != f[2]]
-    new.files.update(old_files)
-    new.units.update(old.units)
     gone = old_files.keys() - {f[0] for f in files}
-    for rel in chain(gone, (f[0] for f in others)):
-        prev = new.files.pop(rel, None)
-        if prev is not None:
-            new.units.pop(prev[2], None)
+    _copy_record_but(old, new, chain(gone, (f[0] for f in others)))
     return others
 
 
@@ -106,14 +102,19 @@ def _take_known(files: list[tuple[str, int, int]], changes: Changes, old: Manife
     """:func:`_take_unchanged` for a record kept in memory (each file's unit, and no other, as
     the build that made it left it) and the files whose stamps may have changed since; the
     files the record lacks (unreadable, or no cable in them) are read again, as always."""
+    _copy_record_but(old, new, changes)
+    old_files = old.files
+    return [f for f in files if f[0] in changes or f[0] not in old_files]
+
+
+def _copy_record_but(old: Manifest, new: Manifest, rels: Iterable[str]) -> None:
+    """The record's files and their units into ``new``, but for the files ``rels``."""
     new.files.update(old.files)
     new.units.update(old.units)
-    for rel in changes:
+    for rel in rels:
         prev = new.files.pop(rel, None)
         if prev is not None:
             new.units.pop(prev[2], None)
-    old_files = old.files
-    return [f for f in files if f[0] in changes or f[0] not in old_files]
 
 
 PARSE_BATCH = 32

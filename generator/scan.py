@@ -87,11 +87,11 @@ def restat(content: Path, files: Stamps, changed: Iterable[str]) -> tuple[Stamps
         parts = rel.split(os.sep)
         if any(_skipped_folder(p, i == 0) for i, p in enumerate(parts[:-1])) or parts[-1] in (".", ".."):
             continue
+        rel = "/".join(parts)  # as scan() writes it
         try:
             st = os.lstat(path)
         except FileNotFoundError:
             known = known if known is not None else {f[0] for f in files}
-            rel = "/".join(parts)
             if rel in known:
                 gone.add(rel)
             elif any(k.startswith(rel + "/") for k in known):
@@ -107,11 +107,11 @@ def restat(content: Path, files: Stamps, changed: Iterable[str]) -> tuple[Stamps
             try:
                 st = os.stat(path)
             except OSError:
-                update["/".join(parts)] = (-1, -1)
+                update[rel] = (-1, -1)
                 continue
             if stat.S_ISDIR(st.st_mode):
                 return None
-        update["/".join(parts)] = (st.st_size, st.st_mtime_ns)
+        update[rel] = (st.st_size, st.st_mtime_ns)
     changes: Changes = {**update, **dict.fromkeys(gone)}
     if not changes:
         return files, changes
