@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import pickle
 from collections import ChainMap
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 from . import write
 from .archive import SITE_VERSION, Entry
 from .model import Cable
-from .search.index import DOC_CHUNK, SearchIndexer
+from .search.index import DOC_CHUNK, SearchIndexer, unpack
 from .workers import Pool, index_task
 
 SEARCH_BATCH = 1000
@@ -95,7 +94,7 @@ def merge(parts: Iterable[tuple[bytes, list[tuple[str, bool, bytes]]]]
     indexer = SearchIndexer()
     written: list[tuple[str, bool, bytes]] = []
     for part, files in parts:
-        indexer.merge(pickle.loads(part))
+        indexer.merge(unpack(part))
         written += files
     return indexer, written
 

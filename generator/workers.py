@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import marshal
 import multiprocessing
 import os
 import pickle
@@ -203,42 +204,35 @@ def search_partial_path(cache_root: Path, key: str) -> Path:
     return cache_root / "search" / key[:2] / f"{key}.bin"
 
 
-def _read_pickle(path: Path) -> Any:
-    """What the pickle at ``path`` holds; None when it is missing or damaged (made again)."""
-    try:
-        return pickle.loads(path.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
-        return None
-
-
 def index_task(task: tuple[list[tuple[int, str, int, str]], str, str]
                ) -> tuple[bytes, list[tuple[str, bool, bytes]]]:
     """A batch's partial index for the full index. Its doc-table files are written here (in
-    the build's write ``mode``); returned are the rest of the partial, pickled, for the merge
-    (``pickle.loads`` gives a :class:`~.search.index.Partial`), and each file written as
-    (path, bytes changed, hash).
+    the build's write ``mode``); returned are the rest of the partial, packed for the merge
+    (:func:`~.search.index.unpack` reads it), and each file written as (path, bytes
+    changed, hash).
 
     Both are cached under the batch's key (its cables' content, doc numbers and hrefs), so a
     full index made again re-indexes only the batches whose cables changed."""
-    from .search.index import doc_tables, partial
+    from .search.index import doc_tables, pack, partial, unpack
 
     batch, key, mode = task
     _worker["mode"] = mode
     cache: Cache = _worker["cache"]  # type: ignore[assignment]
     path = search_partial_path(cache.root, key)
-    cached = _read_pickle(path)
-    if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[1], bytes):
-        files, rest = cached
-    else:  # not cached, or a file of another shape (damaged): made again
-        docs: list[tuple[int, Cable, str]] = []
-        for doc, unit, position, href in batch:
-            cable = cache.load_one(unit, position)
-            if cable is None:
-                raise BuildError(f"parse cache entry {unit} vanished during the build")
-            docs.append((doc, cable, href))
-        files, part = doc_tables(partial(docs))
-        rest = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
-        write.write_file(path, pickle.dumps((files, rest), protocol=pickle.HIGHEST_PROTOCOL))
+    try:
+        files, rest = marshal.loads(path.read_bytes())
+        if not isinstance(files, list):
+            raise ValueError("not a cached partial index")
+        unpack(rest)  # a damaged one fails here, not in the merge
+    except (OSError, ValueError, EOFError, TypeError):  # not cached, or damaged: made again
+        cables = cache.load_many([(unit, position) for _doc, unit, position, _href in batch])
+        missing = [unit for (_d, unit, _p, _h), cable in zip(batch, cables, strict=True) if cable is None]
+        if missing:
+            raise BuildError(f"parse cache entry {missing[0]} vanished during the build") from None
+        files, part = doc_tables(partial([(doc, cable, href) for (doc, _u, _p, href), cable
+                                          in zip(batch, cables, strict=True)]))  # type: ignore[misc]
+        rest = pack(part)
+        write.write_file(path, marshal.dumps((files, rest)))
     return rest, [(rel, _put(rel, data), hashlib.sha1(data).digest()) for rel, data in files]
 
 

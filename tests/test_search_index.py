@@ -204,3 +204,18 @@ def test_splice_replaces_only_the_docs_of_the_span():
         expected = codec.encode(g << shift | want[d] for g, d in zip(codec.gaps(ordered), ordered, strict=True))
         assert codec.splice(text, span, new, weighted) == expected, (docs, span, new)
 
+
+
+def test_a_packed_partial_reads_back_equal() -> None:
+    """What a worker sends to the merge (``pack``) is the partial itself once read (``unpack``)."""
+    docs = [(i, _cable(i, f"NATO-RUSSIA'S CAX {i}", f"1. (C) Text {i} of USNATO 577.", tags=("NATO", f"T{i % 3}")),
+             f"cable/{i}.html") for i in range(40)]
+    part = partial(docs)
+    back = index.unpack(index.pack(part))
+    assert back == part
+    assert back.subject and all(a.typecode == "I" for a in back.subject.values())
+    indexer = SearchIndexer()
+    indexer.merge(back)
+    direct = SearchIndexer()
+    direct.merge(part)
+    assert dict(indexer.files()) == dict(direct.files())

@@ -124,8 +124,9 @@ def test_an_edit_whose_old_parse_is_gone_from_the_cache_remakes_the_index(
 
 
 def test_damaged_partial_caches_are_made_again(tmp_path: Path, small_index: list[int]) -> None:
-    """A batch's cached partial index that is garbage, or a pickle of another shape, is made
+    """A batch's cached partial index that is garbage, or data of another shape, is made
     again: the index is a clean build's."""
+    import marshal
     import pickle
 
     _content(tmp_path)
@@ -133,7 +134,10 @@ def test_damaged_partial_caches_are_made_again(tmp_path: Path, small_index: list
     build(tmp_path / "content", out, Config(), jobs=2)
     cached = sorted((tmp_path / ".out.cache" / "search").rglob("*.bin"))
     assert len(cached) == 8
-    damage = [b"not a pickle", pickle.dumps(("files", "rest")), pickle.dumps((1, 2, 3)), pickle.dumps(None)]
+    damage = [b"not marshal data", pickle.dumps(("files", "rest")), marshal.dumps(("files", "rest")),
+              marshal.dumps((1, 2, 3)), marshal.dumps(None), marshal.dumps(([], b"not a partial")),
+              marshal.dumps(([], marshal.dumps((1, 2))))]
+    assert len(damage) <= len(cached)
     for i, path in enumerate(cached):
         path.write_bytes(damage[i % len(damage)])
     shutil.rmtree(out)  # the next build makes the whole index from the cached partials: all damaged
