@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     med = {k: tuple(statistics.median(t[i] for t in v) for i in range(3)) for k, v in times.items()}
     for name, (wall, cpu, user) in med.items():
         print(f"| {name} | {wall:.2f} | {cpu:.2f} | {user:.2f} |")
+    print("\nEach run, in order (wall / CPU / user CPU s):")
+    for name, runs in times.items():
+        print(f"- {name}: " + ", ".join(f"{w:.1f} / {c:.1f} / {u:.1f}" for w, c, u in runs))
     (w1, c1, u1), (w0, c0, u0) = med["with search"], med["without search"]
     print(f"\nThe index adds {100 * (w1 / w0 - 1):.0f}% wall time, {100 * (c1 / c0 - 1):.0f}% CPU time "
           f"and {100 * (u1 / u0 - 1):.0f}% user CPU time.")
