@@ -4,6 +4,7 @@ index), alternately, several times; medians of wall, CPU (user + system) and use
 seconds (of the build and its workers, from ``os.wait4``).
 
     python -m benchmarks.search_cost --content benchmarks/work/10000/archive/text --runs 3
+    python -m benchmarks.search_cost --content benchmarks/work/251287/archive/text --runs 2 --settle 60
 
 Prints one Markdown table row per variant and the ratio.
 """
@@ -20,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .run import discard
+from .run import discard, empty_trash
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -52,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--content", type=Path, required=True)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--settle", type=float, default=0,
+                    help="seconds to wait after deleting the last runs' outputs (60 at 251,287 cables)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cablesite-search-cost-") as tmp:
         work = Path(tmp)
@@ -60,10 +63,17 @@ def main(argv: list[str] | None = None) -> int:
         (plain / "templates" / "search.html").unlink()
         themes = {"with search": REPO / "themes" / "default", "without search": plain}
         times: dict[str, list[tuple[float, float, float]]] = {k: [] for k in themes}
-        for _ in range(args.runs):
-            for name, theme in themes.items():
-                times[name].append(cold_build(args.content.resolve(), theme, work, args.jobs))
-    print(f"# content {args.content}; {args.runs} runs each, alternating; --jobs {args.jobs}; "
+        for run in range(args.runs):
+            # Each run starts with the last runs' outputs deleted (a 251,287-cable output and
+            # cache take 15 GB: four of them filled the disk) and the disk given time to settle
+            # after the deletion; the variants take turns at going first.
+            empty_trash(work)
+            subprocess.run(["sync"], check=False)
+            time.sleep(args.settle)
+            for name in list(themes)[:: 1 if run % 2 == 0 else -1]:
+                times[name].append(cold_build(args.content.resolve(), themes[name], work, args.jobs))
+    print(f"# content {args.content}; {args.runs} runs each, alternating, the first variant "
+          f"changing each run; --jobs {args.jobs}; --settle {args.settle:g}; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("| variant | wall s (median) | CPU s (median) | user CPU s (median) |")
     print("|---|---|---|---|")

@@ -210,11 +210,13 @@ def test_filecost_prints_ms_per_operation(tmp_path: Path, capsys: pytest.Capture
 def test_search_cost_compares_builds_with_and_without_the_index(capsys: pytest.CaptureFixture) -> None:
     from benchmarks import search_cost
 
-    assert search_cost.main(["--content", str(REPO / "tests" / "golden" / "content"), "--runs", "1",
+    assert search_cost.main(["--content", str(REPO / "tests" / "golden" / "content"), "--runs", "2",
                              "--jobs", "1"]) == 0
     out = capsys.readouterr().out
     assert "| with search |" in out and "| without search |" in out
     assert "The index adds" in out
+    runs = [line for line in out.splitlines() if line.startswith(("- with search:", "- without search:"))]
+    assert len(runs) == 2 and all(line.count(" / ") == 4 for line in runs)  # two runs of each
 
 
 def test_edit_time_builds_then_times_edits_and_puts_the_subject_back(archive: Path, tmp_path: Path,

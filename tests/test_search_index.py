@@ -219,3 +219,15 @@ def test_a_packed_partial_reads_back_equal() -> None:
     direct = SearchIndexer()
     direct.merge(part)
     assert dict(indexer.files()) == dict(direct.files())
+
+
+def test_partials_far_apart_merged_in_order_read_back() -> None:
+    """Batches merged in doc order, a term's gap from one batch to the next below and above the
+    encoding table's reach: the postings are every doc and weight written."""
+    counts = {0: 1, 3: 2, 900: 5, 1_030: 1, 5_000: 9, 5_001: 3, 70_000: 2, 70_900: 1, 251_286: 4}
+    docs = [(d, _cable(d, "S", " ".join(["tanker"] * n)), "x.html") for d, n in counts.items()]
+    ix = SearchIndexer()
+    for part in ([docs[0], docs[1]], [docs[2]], [docs[3]], docs[4:6], [docs[6]], [docs[7]], [docs[8]]):
+        ix.merge(partial(part))
+    pieces = _load(dict(ix.files()))
+    assert _postings(pieces, "tanker")[0] == [(d, codec.weight(n)) for d, n in counts.items()]

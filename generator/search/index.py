@@ -37,7 +37,8 @@ import tempfile
 from array import array
 from collections import defaultdict, deque
 from collections.abc import Iterator
-from operator import sub
+from itertools import groupby
+from operator import itemgetter, sub
 from typing import NamedTuple
 
 from ..model import Cable
@@ -158,7 +159,7 @@ class SearchIndexer:
 
     def merge(self, part: Partial) -> None:
         """Add a partial index made by :func:`partial` (any order of arrival)."""
-        mine_all, put = self._body, codec.put
+        mine_all, put, codes, small = self._body, codec.put, codec.CODES, codec.TABLE_SIZE
         for term, (first, rest, last) in part.body.items():
             mine = mine_all.get(term)
             if mine is None:  # a new term: its first gap is from doc -1, the first posting itself
@@ -167,7 +168,11 @@ class SearchIndexer:
                 data += rest
                 mine_all[term] = [data, last]
             elif first >> 2 > mine[1]:
-                put(mine[0], ((first >> 2) - mine[1] - 1) << 2 | first & 3)
+                gap = ((first >> 2) - mine[1] - 1) << 2 | first & 3
+                if gap < small:  # a common term's gap from the last batch: a table lookup
+                    mine[0] += codes[gap]
+                else:
+                    put(mine[0], gap)
                 mine[0] += rest
                 mine[1] = last
             else:
@@ -247,14 +252,12 @@ class SearchIndexer:
 
     def _groups(self) -> Iterator[list[str]]:
         """The sorted terms of each two-character group (:func:`group_of`), groups in order."""
-        group: list[str] = []
-        for t in sorted(set(self._body) | set(self._late)):
-            if group and group_of(t) != group_of(group[0]):
-                yield group
-                group = []
-            group.append(t)
-        if group:
-            yield group
+        for _prefix, group in groupby(sorted(self._body.keys() | self._late.keys()), _GROUP_KEY):
+            yield list(group)
+
+
+_GROUP_KEY = itemgetter(slice(0, 2))
+""":func:`group_of` as a C-level key function."""
 
 
 def doc_table(c: int, docs: list[tuple[str, str] | None]) -> tuple[str, bytes]:
