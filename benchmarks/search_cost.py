@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--settle", type=float, default=0,
-                    help="seconds to wait after deleting the last runs' outputs (60 at 251,287 cables)")
+                    help="seconds to wait after deleting earlier outputs to make room (at 251,287 cables)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cablesite-search-cost-") as tmp:
         work = Path(tmp)
@@ -63,26 +63,34 @@ def main(argv: list[str] | None = None) -> int:
         (plain / "templates" / "search.html").unlink()
         themes = {"with search": REPO / "themes" / "default", "without search": plain}
         times: dict[str, list[tuple[float, float, float]]] = {k: [] for k in themes}
+        deleted_before: dict[str, list[int]] = {k: [] for k in themes}
+        footprint = 0  # the most disk a build's output and cache took
         for run in range(args.runs):
-            # Each run starts with the last runs' outputs deleted (a 251,287-cable output and
-            # cache take 15 GB: four of them filled the disk) and the disk given time to settle
-            # after the deletion; the variants take turns at going first.
-            empty_trash(work)
-            subprocess.run(["sync"], check=False)
-            time.sleep(args.settle)
-            for name in list(themes)[:: 1 if run % 2 == 0 else -1]:
+            for name in list(themes)[:: 1 if run % 2 == 0 else -1]:  # variants take turns going first
+                # The last builds' outputs are kept until the end (deleting one slows the next
+                # build: :func:`.run.discard`) unless the next would not fit: a 251,287-cable
+                # output and cache take 15 GB. Then they are deleted, and the disk is given
+                # --settle seconds after the deletion.
+                if shutil.disk_usage(work).free < footprint * 1.1:
+                    empty_trash(work)
+                    subprocess.run(["sync"], check=False)
+                    time.sleep(args.settle)
+                    deleted_before[name].append(len(times[name]))
+                free = shutil.disk_usage(work).free
                 times[name].append(cold_build(args.content.resolve(), themes[name], work, args.jobs))
+                footprint = max(footprint, free - shutil.disk_usage(work).free)
     print(f"# content {args.content}; {args.runs} runs each, alternating, the first variant "
-          f"changing each run; --jobs {args.jobs}; --settle {args.settle:g}; "
+          f"changing each run; --jobs {args.jobs}; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("| variant | wall s (median) | CPU s (median) | user CPU s (median) |")
     print("|---|---|---|---|")
     med = {k: tuple(statistics.median(t[i] for t in v) for i in range(3)) for k, v in times.items()}
     for name, (wall, cpu, user) in med.items():
         print(f"| {name} | {wall:.2f} | {cpu:.2f} | {user:.2f} |")
-    print("\nEach run, in order (wall / CPU / user CPU s):")
+    print("\nEach run, in order (wall / CPU / user CPU s; * after a deletion of earlier outputs):")
     for name, runs in times.items():
-        print(f"- {name}: " + ", ".join(f"{w:.1f} / {c:.1f} / {u:.1f}" for w, c, u in runs))
+        print(f"- {name}: " + ", ".join(f"{w:.1f} / {c:.1f} / {u:.1f}{' *' if i in deleted_before[name] else ''}"
+                                       for i, (w, c, u) in enumerate(runs)))
     (w1, c1, u1), (w0, c0, u0) = med["with search"], med["without search"]
     print(f"\nThe index adds {100 * (w1 / w0 - 1):.0f}% wall time, {100 * (c1 / c0 - 1):.0f}% CPU time "
           f"and {100 * (u1 / u0 - 1):.0f}% user CPU time.")
