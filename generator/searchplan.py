@@ -19,7 +19,8 @@ from pathlib import Path
 from . import write
 from .archive import SITE_VERSION, Entry
 from .model import Cable
-from .search.index import DOC_CHUNK, SearchIndexer, unpack
+from .search.index import SearchIndexer
+from .search.partials import DOC_CHUNK, unpack
 from .workers import Pool, index_task
 
 SEARCH_BATCH = 1000
@@ -133,7 +134,7 @@ def patch(pool: Pool, output: Path, kept: dict[str, Entry], ids: list[str],
     tables they differ in. The old key of each batch, remade from the old parses, must be the
     one recorded: then these docs are exactly what changed."""
     from .search import update
-    from .search.index import partial
+    from .search.partials import partial
 
     olds: list[tuple[int, Cable, str]] = []
     news: list[tuple[int, Cable, str]] = []

@@ -208,12 +208,12 @@ def index_task(task: tuple[list[tuple[int, str, int, str]], str, str]
                ) -> tuple[bytes, list[tuple[str, bool, bytes]]]:
     """A batch's partial index for the full index. Its doc-table files are written here (in
     the build's write ``mode``); returned are the rest of the partial, packed for the merge
-    (:func:`~.search.index.unpack` reads it), and each file written as (path, bytes
+    (:func:`~.search.partials.unpack` reads it), and each file written as (path, bytes
     changed, hash).
 
     Both are cached under the batch's key (its cables' content, doc numbers and hrefs), so a
     full index made again re-indexes only the batches whose cables changed."""
-    from .search.index import doc_tables, pack, partial, unpack
+    from .search.partials import doc_tables, pack, partial, unpack
 
     batch, key, mode = task
     _worker["mode"] = mode

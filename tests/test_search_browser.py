@@ -22,7 +22,7 @@ import pytest
 from conftest import need_corpus
 
 from generator import parse, paths
-from generator.search.index import TEXT_LIMIT, snippet_text
+from generator.search.partials import TEXT_LIMIT, snippet_text
 from generator.search.site import write_search_site
 from generator.search.tokenizer import tokens, words
 

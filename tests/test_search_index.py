@@ -7,7 +7,8 @@ import random
 import re
 
 from generator.model import Cable
-from generator.search import SearchIndexer, codec, index, partial
+from generator.search import SearchIndexer, codec, index, partial, partials
+from generator.search.tokenizer import terms
 
 REGISTER = re.compile(r'^CablesiteSearch\.register\("([^"]+)",(.*)\);\n$', re.S)
 
@@ -122,9 +123,9 @@ def test_facets_dates_and_doc_table():
 
 def test_snippet_text_starts_at_paragraph_one():
     body = "S E C R E T USNATO 000577\n\nSIPDIS\n\nE.O. 12958: DECL\nTAGS: NATO\n\n1. (C) Summary:   here\n  it is."
-    assert index.snippet_text(body) == "1. (C) Summary: here it is."
-    assert index.snippet_text("no paragraphs  here") == "no paragraphs here"
-    assert len(index.snippet_text("word " * 2000)) <= index.TEXT_LIMIT
+    assert partials.snippet_text(body) == "1. (C) Summary: here it is."
+    assert partials.snippet_text("no paragraphs  here") == "no paragraphs here"
+    assert len(partials.snippet_text("word " * 2000)) <= partials.TEXT_LIMIT
 
 
 def _many(n: int) -> list[Cable]:
@@ -167,7 +168,7 @@ def test_shards_split_and_every_term_found(monkeypatch):
     assert any(len(p) > 2 for p in shards)
     expected: dict[str, set[int]] = {}
     for d, c in enumerate(cables):
-        for t in index.terms(f"{c.id} {c.subject}\n{c.body}"):
+        for t in terms(f"{c.id} {c.subject}\n{c.body}"):
             expected.setdefault(t, set()).add(d)
     for term, docs in expected.items():
         assert {d for d, _ in _postings(pieces, term)[0]} == docs, term
@@ -177,7 +178,7 @@ def test_shards_split_and_every_term_found(monkeypatch):
 
 
 def test_folders_stay_small(monkeypatch):
-    monkeypatch.setattr(index, "FOLDER", 3)
+    monkeypatch.setattr(partials, "FOLDER", 3)
     files = _build(_many(200))
     counts: dict[str, int] = {}
     for path in files:
@@ -211,7 +212,7 @@ def test_a_packed_partial_reads_back_equal() -> None:
     docs = [(i, _cable(i, f"NATO-RUSSIA'S CAX {i}", f"1. (C) Text {i} of USNATO 577.", tags=("NATO", f"T{i % 3}")),
              f"cable/{i}.html") for i in range(40)]
     part = partial(docs)
-    back = index.unpack(index.pack(part))
+    back = partials.unpack(partials.pack(part))
     assert back == part
     assert back.subject and all(a.typecode == "I" for a in back.subject.values())
     indexer = SearchIndexer()

@@ -7,6 +7,7 @@ partial indexes made in workers -- and writes every ``(path, bytes)`` of ``files
 
 from __future__ import annotations
 
-from .index import SearchIndexer, partial
+from .index import SearchIndexer
+from .partials import partial
 
 __all__ = ["SearchIndexer", "partial"]

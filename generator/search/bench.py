@@ -24,7 +24,8 @@ from pathlib import Path
 
 from .. import parse, paths
 from ..model import Cable
-from .index import Partial, SearchIndexer, partial
+from .index import SearchIndexer
+from .partials import Partial, partial
 from .site import THEME, render_search_page
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cablegate-text"

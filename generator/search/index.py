@@ -1,5 +1,8 @@
 """The offline search index: :class:`SearchIndexer` turns cables into small JS files.
 
+Workers make the partial index of a batch of cables (:mod:`.partials`, which also writes the
+doc-table files); the indexer merges them in the main process and writes the rest.
+
 Every file under ``search/`` is a script calling the page's registration function,
 ``window.CablesiteSearch.register("t/n/tnat", {...})`` with the file's key (its path
 without ``.js``), so pages opened from disk can load them with ``<script>`` elements
@@ -19,7 +22,7 @@ without ``.js``), so pages opened from disk can load them with ``<script>`` elem
     every doc's date, 3 characters each (date filters, date order, ties).
 ``search/d/<k>/<n>.js``
     doc table chunk ``n``: ``[id, date, subject, origin, classification, href, tags, text]``,
-    text being the first :data:`TEXT_LIMIT` characters of the body (snippets, phrases).
+    text being the first :data:`.partials.TEXT_LIMIT` characters of the body (snippets, phrases).
 
 Body postings index the id, subject and body; stop words (tokenizer) are left out.
 Doc numbers are those the build gives (0..N-1); output is the same bytes whatever
@@ -28,57 +31,23 @@ order cables or partial indexes arrive in.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-import marshal
 import re
 import tempfile
 from array import array
-from collections import defaultdict, deque
 from collections.abc import Iterator
 from itertools import groupby
-from operator import itemgetter, sub
-from typing import NamedTuple
+from operator import itemgetter
 
 from ..model import Cable
-from . import codec
-from .tokenizer import STOP_WORDS, term_counts, terms
+from . import codec, partials
+from .partials import Partial, doc_table, partial, posting_pairs
+from .tokenizer import STOP_WORDS
 
-DOC_CHUNK = 8
-"""Cables per doc-table file (metadata and snippet text): 20 results touch at most 20
-small files (one file per result shown is the cost that matters: 64 cables a file
-and separate text files took twice as long to show a page)."""
-TEXT_LIMIT = 2000
-"""Characters of each body kept for snippets and phrase checks."""
 SHARD_BYTES = 200_000
 """A term shard above this size is split by one more character of its prefix."""
-FOLDER = 1000
-"""Files per folder of the chunked kinds (Netlify allows 54,000 entries)."""
 VERSION = 1
-
-_FIRST_PARA = re.compile(r"^[ \t]*(?:\u00b6[ \t]*)?1\.[ \t]", re.MULTILINE)
-_ID = re.compile(r"^(\d\d)([A-Z]+)(\d+)$")
-_NOT_STATION = re.compile(r"[^A-Z0-9]")
-
-
-def snippet_text(body: str) -> str:
-    """What is kept of a body for snippets: from paragraph 1 (past the TAGS/SUBJECT/REF
-    preamble) when it starts early, whitespace folded, cut to :data:`TEXT_LIMIT` characters."""
-    m = _FIRST_PARA.search(body, 0, 4000)
-    text = body[m.start():] if m else body
-    # Folding a prefix gives a prefix of the folded text: fold a little more than the limit
-    # first (most texts), the whole first 4,000 characters only when that falls short.
-    short = " ".join(text[: TEXT_LIMIT + TEXT_LIMIT // 4].split())  # str.split: the whitespace of \s
-    if len(short) >= TEXT_LIMIT:
-        return short[:TEXT_LIMIT]
-    return " ".join(text[: TEXT_LIMIT * 2].split())[:TEXT_LIMIT]
-
-
-def _station(cable: Cable) -> str:
-    m = _ID.match(cable.id)
-    station = cable.station or (m.group(2) if m else "")
-    return _NOT_STATION.sub("", station.upper())
 
 
 def _facet_file(kind: str, value: str) -> str:
@@ -89,49 +58,6 @@ def _facet_file(kind: str, value: str) -> str:
 def _script(key: str, data: object) -> bytes:
     payload = json.dumps(data, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
     return f'CablesiteSearch.register("{key}",{payload});\n'.encode("ascii")
-
-
-class Partial(NamedTuple):
-    """The index of some docs made in a worker (:func:`partial`), for :meth:`SearchIndexer.merge`."""
-
-    body: dict[str, tuple[int, bytes, int]]
-    """term -> (first, rest, last): ``first`` is the first posting's ``doc << 2 | weight``,
-    ``rest`` the later postings in :mod:`.codec` gaps, ``last`` the last doc."""
-    subject: dict[str, array]
-    """term -> docs whose subject holds it, in order."""
-    facets: dict[tuple[str, str], array]
-    """(kind, value) -> docs: tags, origins, classifications."""
-    ids: dict[str, dict[str, int]]
-    """station -> {cable id: doc}."""
-    rows: dict[int, str]
-    """doc -> its doc-table row (JSON, without the snippet text)."""
-    days: dict[int, int]
-    """doc -> :func:`.codec.day_number` of its date."""
-    texts: dict[int, bytes]
-    """doc -> its snippet text (:func:`snippet_text`), UTF-8."""
-
-
-def pack(part: Partial) -> bytes:
-    """``part`` as bytes for another process or the cache (:func:`unpack` reads them back):
-    ``marshal`` of plain containers, the doc arrays as their bytes. Measured on a batch of
-    1,000 cables: 2 ms to write and 7-14 ms to read, against a pickle's 5-8 and 9-20 ms."""
-    return marshal.dumps((
-        part.body, {t: a.tobytes() for t, a in part.subject.items()},
-        {k: a.tobytes() for k, a in part.facets.items()}, part.ids, part.rows, part.days, part.texts))
-
-
-def _docs(data: bytes) -> array:
-    docs = array("I")
-    docs.frombytes(data)
-    return docs
-
-
-def unpack(data: bytes) -> Partial:
-    """The partial index :func:`pack` wrote; ValueError, EOFError or TypeError when the bytes
-    are not one (a damaged cache file)."""
-    body, subject, facets, ids, rows, days, texts = marshal.loads(data)
-    return Partial(body, {t: _docs(b) for t, b in subject.items()},
-                   {k: _docs(b) for k, b in facets.items()}, ids, rows, days, texts)
 
 
 class SearchIndexer:
@@ -228,20 +154,20 @@ class SearchIndexer:
             yield f"search/id/{station}.js", _script(f"id/{station}", table)
         dates = "".join(codec.day_chars(self._days.get(d, 0)) for d in range(n))
         yield "search/dates.js", _script("dates", dates)
-        for c in range((n + DOC_CHUNK - 1) // DOC_CHUNK if doc_tables else 0):
+        for c in range((n + partials.DOC_CHUNK - 1) // partials.DOC_CHUNK if doc_tables else 0):
             yield self.chunk_file(c, n)
         meta = {
-            "version": VERSION, "docs": n, "docChunk": DOC_CHUNK,
-            "folder": FOLDER, "textLimit": TEXT_LIMIT, "shards": sorted(shards),
+            "version": VERSION, "docs": n, "docChunk": partials.DOC_CHUNK,
+            "folder": partials.FOLDER, "textLimit": partials.TEXT_LIMIT, "shards": sorted(shards),
             "stations": sorted(self._ids), "facets": facets, "stop": sorted(STOP_WORDS),
         }
         yield "search/meta.js", _script("meta", meta)
 
     def chunk_file(self, c: int, n: int) -> tuple[str, bytes]:
-        """Doc-table file ``c`` (docs ``c * DOC_CHUNK`` on, below ``n``)."""
-        start = c * DOC_CHUNK
+        """Doc-table file ``c`` (docs ``c * partials.DOC_CHUNK`` on, below ``n``)."""
+        start = c * partials.DOC_CHUNK
         return doc_table(c, [(self._rows[d], self._text(d)) if d in self._rows else None
-                             for d in range(start, min(n, start + DOC_CHUNK))])
+                             for d in range(start, min(n, start + partials.DOC_CHUNK))])
 
     def _text(self, doc: int) -> str:
         where = self._texts.get(doc)
@@ -258,37 +184,6 @@ class SearchIndexer:
 
 _GROUP_KEY = itemgetter(slice(0, 2))
 """:func:`group_of` as a C-level key function."""
-
-
-def doc_table(c: int, docs: list[tuple[str, str] | None]) -> tuple[str, bytes]:
-    """Doc-table file ``c``: each doc's row (JSON) with its snippet text appended, ``null``
-    for a gap."""
-    key = f"d/{c // FOLDER}/{c}"
-    rows = ",".join("null" if d is None else f"{d[0][:-1]},{json.dumps(d[1], ensure_ascii=True)}]"
-                    for d in docs)
-    return f"search/{key}.js", f'CablesiteSearch.register("{key}",[{rows}]);\n'.encode("ascii")
-
-
-def partial_doc_table(c: int, n: int, rows: dict[int, str], texts: dict[int, bytes]) -> tuple[str, bytes]:
-    """Doc-table file ``c`` (docs below ``n``) from a partial index's rows and texts."""
-    start = c * DOC_CHUNK
-    return doc_table(c, [(rows[d], texts.get(d, b"").decode("utf-8", "replace")) if d in rows else None
-                         for d in range(start, min(n, start + DOC_CHUNK))])
-
-
-def doc_tables(part: Partial) -> tuple[list[tuple[str, bytes]], Partial]:
-    """The doc-table files of a partial index's docs, and the partial without them (what
-    :meth:`SearchIndexer.merge` then needs). A worker writes them, so the merge does not.
-
-    The partial's docs must be whole chunks but for the archive's last: batches are cut at
-    multiples of :data:`DOC_CHUNK`."""
-    docs = sorted(part.rows)
-    files = []
-    if docs:
-        n = docs[-1] + 1
-        files = [partial_doc_table(c, n, part.rows, part.texts)
-                 for c in range(docs[0] // DOC_CHUNK, (n + DOC_CHUNK - 1) // DOC_CHUNK)]
-    return files, part._replace(rows={}, texts={})
 
 
 def group_of(term: str) -> str:
@@ -329,83 +224,3 @@ def split_shards(postings: dict[str, tuple[str, str] | list[str]]) -> list[tuple
     return sorted(out)
 
 
-_WEIGHT_OF_BITS = (0,) + tuple(codec.weight(1 << (bits - 1)) for bits in range(1, 65))
-"""A term's weight (:func:`.codec.weight` of its count) by ``count.bit_length()``: the same
-for every count of a bit length (1 -> 0, 2-3 -> 1, 4-7 -> 2, 8+ -> 3)."""
-_NEXT = [(v | 3) + 1 for v in range(codec.TABLE_SIZE)]
-"""For a posting ``doc << 2 | weight``: ``(doc + 1) << 2``, from which the next one's gap counts."""
-
-
-def posting_pairs(first: int, rest: bytes) -> list[tuple[int, int]]:
-    """(doc, weight) of postings given as :attr:`Partial.body` holds them."""
-    doc = first >> 2
-    out = [(doc, first & 3)]
-    for v in codec.decode(rest):
-        doc += (v >> 2) + 1
-        out.append((doc, v & 3))
-    return out
-
-
-def _postings_of(values: list[int], base: int) -> tuple[int, bytes, int]:
-    """:attr:`Partial.body`'s entry for a term's postings ``(doc - base) << 2 | weight``, in order."""
-    last = values[-1]
-    if last < codec.TABLE_SIZE:  # then every gap is below it too
-        rest = b"".join(map(codec.CODES.__getitem__, map(sub, values[1:], map(_NEXT.__getitem__, values))))
-    else:
-        out = bytearray()
-        for p, v in zip(values[:-1], values[1:], strict=True):
-            codec.put(out, v - ((p | 3) + 1))
-        rest = bytes(out)
-    return values[0] + (base << 2), rest, (last >> 2) + base
-
-
-def partial(docs: list[tuple[int, Cable, str]]) -> Partial:
-    """The partial index of ``docs`` (doc, cable, href), made in a worker for :meth:`SearchIndexer.merge`.
-
-    Each cable's term counts are inverted by ``map`` calls of C functions (the term's list
-    looked up, the value ``doc << 2 | weight`` appended, the weight by the count's bit length);
-    each term's list becomes codec characters by table lookups at the end. Measured side by
-    side, this is as fast as a Python loop doing the same (0.16-0.19 ms a cable either way);
-    tokenizing (:func:`.tokenizer.term_counts`) takes as long again."""
-    collecting = gc.isenabled()
-    gc.disable()  # only acyclic containers are made here; a full collection per batch costs 40%
-    try:
-        ordered = sorted(docs, key=lambda d: d[0])
-        base = ordered[0][0] if ordered else 0
-        lists: defaultdict[str, list[int]] = defaultdict(list)
-        term_list, append = lists.__getitem__, list.append
-        subject: dict[str, array] = {}
-        facets: dict[tuple[str, str], array] = {}
-        ids: dict[str, dict[str, int]] = {}
-        rows: dict[int, str] = {}
-        days: dict[int, int] = {}
-        texts: dict[int, bytes] = {}
-        for doc, cable, href in ordered:
-            counts = term_counts(f"{cable.id} {cable.subject}\n{cable.body}")
-            value = [((doc - base) << 2) + w for w in _WEIGHT_OF_BITS].__getitem__
-            deque(map(append, map(term_list, counts), map(value, map(int.bit_length, counts.values()))), 0)
-            for term in sorted(set(terms(cable.subject))):
-                subject.setdefault(term, array("I")).append(doc)
-            for kind, values in (("tag", cable.tags), ("origin", (cable.origin,)),
-                                 ("classification", (cable.classification,))):
-                for v in dict.fromkeys(v for v in values if v):
-                    facets.setdefault((kind, v), array("I")).append(doc)
-            station = _station(cable)
-            if station:
-                ids.setdefault(station, {})[cable.id] = doc
-            rows[doc] = json.dumps(
-                [cable.id, cable.created[:10], cable.subject, cable.origin, cable.classification,
-                 href, " ".join(cable.tags)], ensure_ascii=True, separators=(",", ":"))
-            days[doc] = codec.day_number(cable.created)
-            texts[doc] = snippet_text(cable.body).encode("utf-8")
-        body = {}
-        for term, values in lists.items():
-            if len(values) == 1:  # nearly half the terms of a batch
-                v = values[0]
-                body[term] = (v + (base << 2), b"", (v >> 2) + base)
-            else:
-                body[term] = _postings_of(values, base)
-        return Partial(body, subject, facets, ids, rows, days, texts)
-    finally:
-        if collecting:
-            gc.enable()

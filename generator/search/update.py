@@ -26,18 +26,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import codec
-from .index import (
-    DOC_CHUNK,
-    FOLDER,
-    VERSION,
-    Partial,
-    _script,
-    doc_table,
-    group_of,
-    posting_pairs,
-    shard_file,
-    split_shards,
-)
+from .index import VERSION, _script, group_of, shard_file, split_shards
+from .partials import DOC_CHUNK, FOLDER, Partial, doc_table, posting_pairs
 
 _PREFIX = 'CablesiteSearch.register("'
 
