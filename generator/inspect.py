@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .model import ERROR, FRONT_MATTER_FIELDS, Cable, Diagnostic
-from .parse import is_cable_file, iter_csv, read
+from .parse import iter_csv, read
+from .scan import scan
 
 BIG_CSV = 8 * 1024 * 1024
 """CSV files above this size are streamed row by row rather than read whole."""
@@ -32,12 +33,13 @@ JOBS = 2
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Each file named, and each cable file under each folder named, in sorted order."""
+    """Each file named, and under each folder named the files ``cablesite build`` would read as
+    cables there (:func:`.scan.scan`: not its editorial ``pages/``, a README, hidden files or
+    editor backups), folder by folder in name order."""
     for path in paths:
         if path.is_dir():
-            for sub in sorted(path.rglob("*")):
-                if sub.is_file() and is_cable_file(sub):
-                    yield sub
+            for rel, _size, _mtime in scan(path):
+                yield path.joinpath(*rel.split("/"))
         else:
             yield path
 

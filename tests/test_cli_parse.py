@@ -63,6 +63,37 @@ def test_check_prints_diagnostics_and_table(tmp_path: Path, capsys) -> None:
     assert "error" not in capsys.readouterr().out.split("cables")[0]
 
 
+def test_check_reads_what_the_build_reads(tmp_path: Path, capsys) -> None:
+    """``cablesite check`` on the content folder reads the cables ``cablesite build`` reads: not
+    the editorial pages, a README, editor backups or hidden folders (each of which it once
+    parsed, and reported as broken cables)."""
+    from generator.build import build
+    from generator.config import Config
+
+    content = tmp_path / "content"
+    (content / "cables").mkdir(parents=True)
+    (content / "pages").mkdir()
+    (content / ".git").mkdir()
+    seed = (REPO / "content" / "cables").glob("*")
+    for src in seed:
+        (content / "cables" / src.name).write_bytes(src.read_bytes())
+        (content / "cables" / f"{src.name}~").write_bytes(src.read_bytes())
+        (content / ".git" / src.name).write_bytes(src.read_bytes())
+    for page in (REPO / "content" / "pages").glob("*.md"):
+        (content / "pages" / page.name).write_bytes(page.read_bytes())
+    (content / "README.md").write_text("# My archive\n\nNotes, not a cable.\n")
+    (content / "cables" / "broken.txt").write_text("not a cable at all")
+    assert main(["check", str(content)]) == 1  # broken.txt: an error, as in the build
+    out = capsys.readouterr().out
+    errors = [line for line in out.splitlines() if ": error:" in line or ": warning:" in line]
+    assert errors == [f"{content / 'cables' / 'broken.txt'}:0: error: not a cable: no cable metadata, "
+                      "routing header or classification banner"]
+    table = {line.split("  ")[0].strip(): line for line in out.splitlines()}
+    result = build(content, tmp_path / "out", Config())
+    assert table["cables"].split()[1] == str(result.cables) == "1"
+    assert [d.path for d in result.diagnostics if d.severity == "error"] == ["cables/broken.txt"]
+
+
 def test_import_writes_front_matter_files_and_keeps_existing(tmp_path: Path, capsys) -> None:
     seed = need_corpus() / "seed" / "07USNATO577.txt"
     content = tmp_path / "content"

@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO, need_corpus
 
 from generator.model import ERROR, WARNING, Cable
-from generator.parse import decode, is_cable_file, iter_csv, read
+from generator.parse import decode, iter_csv, read
 from generator.parse.forms.frontmatter import write_frontmatter
 
 FIXTURES = REPO / "tests" / "fixtures" / "forms"
@@ -203,13 +203,6 @@ def test_decode() -> None:
     assert decode("caf\u00e9".encode()) == "caf\u00e9"
     assert decode(b"\x93quoted\x94 and caf\xc3\xa9\r\nnext\x00") == "\u201cquoted\u201d and caf\u00e9\nnext"
     assert decode(b"\x81") == "\x81"  # undefined in cp1252: kept, not lost
-
-
-def test_is_cable_file() -> None:
-    for name in ("a.html", "b.HTM", "c.txt", "d.md", "e.csv", "07USNATO577"):
-        assert is_cable_file(name)
-    for name in ("a.png", "b.pdf", ".hidden.txt", "c.py"):
-        assert not is_cable_file(name)
 
 
 class CountingStream(io.BytesIO):

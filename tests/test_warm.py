@@ -32,7 +32,7 @@ def test_input_names() -> None:
     assert is_input_name("07USNATO577.txt") and is_input_name("cables.csv") and is_input_name("NOSUFFIX")
     assert is_input_name("cable.HTML") and is_input_name("cable.text")
     for name in (".07USNATO577.txt.swp", "07USNATO577.txt~", "NOTES~", "#07USNATO577.txt#", "4913",
-                 "README.md", "cablesite.toml", "cable.pdf", ".hidden.txt"):
+                 "README.md", "cablesite.toml", "cable.pdf", ".hidden.txt", "a.png", "c.py"):
         assert not is_input_name(name), name
 
 

@@ -19,16 +19,13 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from pathlib import PurePath
 from typing import BinaryIO
 
 from ..model import ERROR, Cable, Diagnostic
 from .forms import cablegate_html, cablegate_text, csvform, frontmatter
 from .telegram import parse_telegram
 
-__all__ = ["decode", "read", "iter_csv", "is_cable_file", "parse_telegram"]
-
-CABLE_SUFFIXES = frozenset({".html", ".htm", ".txt", ".md", ".csv", ""})
+__all__ = ["decode", "read", "iter_csv", "parse_telegram"]
 
 _CP1252 = {0xDC00 + b: bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0x100)}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -49,12 +46,6 @@ def decode(data: bytes) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.removeprefix("\ufeff")
-
-
-def is_cable_file(path: str | PurePath) -> bool:
-    """Whether the file name suggests a cable file (``.html .htm .txt .md .csv`` or none)."""
-    name = PurePath(path).name
-    return not name.startswith(".") and PurePath(name).suffix.lower() in CABLE_SUFFIXES
 
 
 def _looks_binary(text: str) -> bool:
