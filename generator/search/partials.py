@@ -2,9 +2,9 @@
 
 :func:`partial` turns cables, each with its doc number and page, into a :class:`Partial`:
 each term's body postings already encoded (:mod:`.codec`), subject terms, filters, ids,
-and each doc's row and snippet text. :func:`doc_tables` writes the doc-table files
-(``search/d/<k>/<n>.js``, :data:`DOC_CHUNK` docs each) from those rows and texts, so that the
-main process does not; :func:`pack` and :func:`unpack` carry the rest to the main process
+and each doc's row and snippet text. :func:`doc_tables` makes the doc-table files
+(``search/d/<k>/<n>.js``, :data:`DOC_CHUNK` docs each) from those rows and texts, for the
+worker to write, so that the main process does not; :func:`pack` and :func:`unpack` carry the rest to the main process
 and the build's cache.
 
 The text indexed is the cable's id, subject and body, as the seed cable gives it::
