@@ -21,13 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from .run import discard, empty_trash
-
-REPO = Path(__file__).resolve().parent.parent
+from .run import discard, empty_trash, snapshot
 
 
-def cold_build(content: Path, theme: Path, work: Path, jobs: int) -> tuple[float, float, float]:
-    """(wall, cpu, user cpu) seconds of one cold build into ``work/out``.
+def cold_build(content: Path, theme: Path, work: Path, jobs: int, code: Path) -> tuple[float, float, float]:
+    """(wall, cpu, user cpu) seconds of one cold build into ``work/out``, run from ``code``
+    (a frozen copy of the build's code: :func:`.run.snapshot`).
 
     The last build's output is moved aside, not deleted (the caller deletes it at the end):
     on this disk a deletion makes the next build's new files slower (:func:`.run.discard`).
@@ -39,7 +38,8 @@ def cold_build(content: Path, theme: Path, work: Path, jobs: int) -> tuple[float
     cmd = [sys.executable, "-m", "generator", "build", "--content", str(content), "--output", str(out),
            "--theme", str(theme), "--jobs", str(jobs), "--quiet"]
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(os.environ, PYTHONPATH=str(code))
+    proc = subprocess.Popen(cmd, cwd=code, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - start
     if os.waitstatus_to_exitcode(status) != 0:
@@ -58,10 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cablesite-search-cost-") as tmp:
         work = Path(tmp)
+        code, described = snapshot(work)
+        print(f"# build code: a copy of generator/ and themes/ at {described}", flush=True)
         plain = work / "theme-without-search"
-        shutil.copytree(REPO / "themes" / "default", plain)
+        shutil.copytree(code / "themes" / "default", plain)
         (plain / "templates" / "search.html").unlink()
-        themes = {"with search": REPO / "themes" / "default", "without search": plain}
+        themes = {"with search": code / "themes" / "default", "without search": plain}
         times: dict[str, list[tuple[float, float, float]]] = {k: [] for k in themes}
         deleted_before: dict[str, list[int]] = {k: [] for k in themes}
         footprint = 0  # the most disk a build's output and cache took
@@ -77,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
                     time.sleep(args.settle)
                     deleted_before[name].append(len(times[name]))
                 free = shutil.disk_usage(work).free
-                times[name].append(cold_build(args.content.resolve(), themes[name], work, args.jobs))
+                times[name].append(cold_build(args.content.resolve(), themes[name], work, args.jobs, code))
+                print(f"# run {run + 1}, {name}: " + " / ".join(f"{x:.1f}" for x in times[name][-1]),
+                      file=sys.stderr, flush=True)
                 footprint = max(footprint, free - shutil.disk_usage(work).free)
     print(f"# content {args.content}; {args.runs} runs each, alternating, the first variant "
           f"changing each run; --jobs {args.jobs}; "
