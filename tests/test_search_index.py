@@ -95,6 +95,18 @@ def test_partial_postings_far_apart_and_every_weight():
     assert _postings(pieces, "only40000")[0] == [(40_000, 0)]
 
 
+def test_partial_terms_of_two_docs_near_and_far() -> None:
+    """A term in exactly two docs of a partial (a sixth of a batch's terms, encoded apart):
+    its postings read back whether the gap is in the encoding table or past it."""
+    docs = [(0, _cable(0, "S", "near near"), "x.html"), (7, _cable(7, "S", "near far"), "x.html"),
+            (9_000, _cable(9_000, "S", "far far far far"), "x.html")]
+    ix = SearchIndexer()
+    ix.merge(partial(docs))
+    pieces = _load(dict(ix.files()))
+    assert _postings(pieces, "near")[0] == [(0, 1), (7, 0)]
+    assert _postings(pieces, "far")[0] == [(7, 0), (9_000, 2)]
+
+
 def test_ids_searchable_as_tokens_and_by_station():
     pieces = _load(_build(CABLES))
     assert [d for d, _ in _postings(pieces, "07usnato577")[0]] == []  # text says 07USNATO0577

@@ -208,10 +208,14 @@ def partial(docs: list[tuple[int, Cable, str]]) -> Partial:
             days[doc] = codec.day_number(cable.created)
             texts[doc] = snippet_text(cable.body).encode("utf-8")
         body = {}
+        first, codes, follow = base << 2, codec.CODES, _NEXT
         for term, values in lists.items():
-            if len(values) == 1:  # nearly half the terms of a batch
+            if len(values) == 1:  # a quarter of the terms of a batch
                 v = values[0]
-                body[term] = (v + (base << 2), b"", (v >> 2) + base)
+                body[term] = (v + first, b"", (v >> 2) + base)
+            elif len(values) == 2 and values[1] < codec.TABLE_SIZE:  # a sixth of them: one gap
+                v, w = values
+                body[term] = (v + first, codes[w - follow[v]], (w >> 2) + base)
             else:
                 body[term] = _postings_of(values, base)
         return Partial(body, subject, facets, ids, rows, days, texts)

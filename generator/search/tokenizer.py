@@ -27,7 +27,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, deque
 from functools import lru_cache
 
 MAX_LEN = 40
@@ -40,6 +40,7 @@ STOP_WORDS: frozenset[str] = frozenset((
 ))
 """Words in nearly every cable that carry no meaning alone (``search.js`` gets them from ``meta.js``)."""
 _STOP_TUPLE = tuple(sorted(STOP_WORDS))
+_NONES = (None,) * len(_STOP_TUPLE)
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -139,7 +140,5 @@ def term_counts(text: str) -> Counter[str]:
         n = counts[w]
         for run in _RUNS.findall(w):
             counts[(run.lstrip("0") or "0") if run.isdigit() else run] += n
-    for w in _STOP_TUPLE:  # 50 lookups, not a pass over every distinct word
-        if w in counts:
-            del counts[w]
+    deque(map(counts.pop, _STOP_TUPLE, _NONES), 0)  # 50 lookups, not a pass over every distinct word
     return counts
