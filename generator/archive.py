@@ -321,11 +321,11 @@ class Archive:
     by_classification: dict[str, list[str]] = field(default_factory=dict)
     """Each listing's ids newest first (``created`` descending, then id)."""
     neighbours: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Id -> (previous, next) cable of the same origin by date, ``""`` at the ends."""
     order: list[str] = field(default_factory=list)
     """Every id, newest first (``created`` descending, then id)."""
     year_of: dict[str, str] = field(default_factory=dict)
     """Id -> the first four characters of its date (the year, when it has one)."""
-    """Id -> (previous, next) cable of the same origin by date, ``""`` at the ends."""
 
     def __contains__(self, cable_id: str) -> bool:
         return cable_id in self.entries
