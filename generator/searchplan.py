@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections import ChainMap
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from . import write
@@ -21,6 +21,7 @@ from .archive import SITE_VERSION, Entry
 from .model import Cable
 from .search.index import SearchIndexer
 from .search.partials import DOC_CHUNK, unpack
+from .site import CableJob
 from .workers import Pool, index_task
 
 SEARCH_BATCH = 1000
@@ -81,31 +82,40 @@ def batch_key(start: int, ids: list[str], entries: Mapping[str, Entry]) -> str:
 
 
 def start(pool: Pool, batches: Sequence[list[tuple[int, str, int, str]]], keys: list[str], mode: str,
-          progress: bool) -> Iterator[tuple[bytes, list[tuple[str, bool, bytes]]]]:
+          progress: bool, jobs: Callable[[list[tuple[int, str, int, str]]], list[CableJob]] | None = None
+          ) -> Iterator[tuple[bytes, list[tuple[str, bool, bytes]], list[tuple[str, bool]]]]:
     """Queue the partial indexes of a full index (made and cached per batch by the workers, who
     also write the doc-table files): start them before the pages, so that :func:`merge` runs
-    here while the workers render."""
-    return iter(pool.imap(index_task, [(b, k, mode) for b, k in zip(batches, keys, strict=True)],
-                          progress, "indexing"))
+    here while the workers render.
+
+    ``jobs`` (a first build, where every cable's page is new): the records of a batch's cable
+    pages, made as the pool takes the batch; the worker renders them from the cables it read
+    for the index, and the build leaves those pages out of its own rendering."""
+    tasks = ((b, k, mode, jobs(b) if jobs is not None else None) for b, k in zip(batches, keys, strict=True))
+    return iter(pool.imap(index_task, tasks, progress, "indexing", total=len(keys), chunksize=1))
 
 
-def merge(parts: Iterable[tuple[bytes, list[tuple[str, bool, bytes]]]]
-          ) -> tuple[SearchIndexer, list[tuple[str, bool, bytes]]]:
-    """Merge the partials of :func:`start` as they arrive; the doc-table files they wrote."""
+def merge(parts: Iterable[tuple[bytes, list[tuple[str, bool, bytes]], list[tuple[str, bool]]]]
+          ) -> tuple[SearchIndexer, list[tuple[str, bool, bytes]], list[tuple[str, bool]]]:
+    """Merge the partials of :func:`start` as they arrive; the doc-table files and the pages
+    they wrote."""
     indexer = SearchIndexer()
     written: list[tuple[str, bool, bytes]] = []
-    for part, files in parts:
+    pages: list[tuple[str, bool]] = []
+    for part, files, rendered in parts:
         indexer.merge(unpack(part))
         written += files
-    return indexer, written
+        pages += rendered
+    return indexer, written, pages
 
 
-def put(output: Path, mode: str, merged: tuple[SearchIndexer, list[tuple[str, bool, bytes]]],
+def put(output: Path, mode: str,
+        merged: tuple[SearchIndexer, list[tuple[str, bool, bytes]], list[tuple[str, bool]]],
         keys: dict[str, bytes]) -> list[tuple[str, bool]]:
     """Write the files of a merged index (:func:`merge`), each one's key into ``keys``;
-    (path, bytes changed) of each, the doc tables that the workers wrote included."""
-    indexer, by_workers = merged
-    changed = []
+    (path, bytes changed) of each, the doc tables and pages that the workers wrote included."""
+    indexer, by_workers, pages = merged
+    changed = list(pages)
     for rel, did, digest in by_workers:
         keys[rel] = digest
         changed.append((rel, did))

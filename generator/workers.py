@@ -150,13 +150,19 @@ def _render_cables(task: tuple[str, list[site.CableJob]]) -> list[tuple[str, boo
         cable = cache.load_one(unit, job.index)
         if cable is None:
             raise BuildError(f"parse cache entry {unit} vanished during the build")
-        cable = _bounded(cable)
-        view = _cable_view(cable, job, _worker["config"])  # type: ignore[arg-type]
-        html = _worker["renderer"].cable(_context(job.page), view)  # type: ignore[attr-defined]
-        out.append((job.page, _put(job.page, html.encode("utf-8"))))
-        if job.json:
-            data = json.dumps({**cable.front_matter(), "body": cable.body}, ensure_ascii=False, indent=1)
-            out.append((job.json, _put(job.json, data.encode("utf-8"))))
+        out += _render_cable(cable, job)
+    return out
+
+
+def _render_cable(cable: Cable, job: site.CableJob) -> list[tuple[str, bool]]:
+    """Write a cable's page (and its JSON file): (path, bytes changed) of each."""
+    cable = _bounded(cable)
+    view = _cable_view(cable, job, _worker["config"])  # type: ignore[arg-type]
+    html = _worker["renderer"].cable(_context(job.page), view)  # type: ignore[attr-defined]
+    out = [(job.page, _put(job.page, html.encode("utf-8")))]
+    if job.json:
+        data = json.dumps({**cable.front_matter(), "body": cable.body}, ensure_ascii=False, indent=1)
+        out.append((job.json, _put(job.json, data.encode("utf-8"))))
     return out
 
 
@@ -204,36 +210,57 @@ def search_partial_path(cache_root: Path, key: str) -> Path:
     return cache_root / "search" / key[:2] / f"{key}.bin"
 
 
-def index_task(task: tuple[list[tuple[int, str, int, str]], str, str]
-               ) -> tuple[bytes, list[tuple[str, bool, bytes]]]:
+def index_task(task: tuple[list[tuple[int, str, int, str]], str, str, list[site.CableJob] | None]
+               ) -> tuple[bytes, list[tuple[str, bool, bytes]], list[tuple[str, bool]]]:
     """A batch's partial index for the full index. Its doc-table files are written here (in
     the build's write ``mode``); returned are the rest of the partial, packed for the merge
-    (:func:`~.search.partials.unpack` reads it), and each file written as (path, bytes
-    changed, hash).
+    (:func:`~.search.partials.unpack` reads it), each file written as (path, bytes changed,
+    hash), and the pages written.
 
     Both are cached under the batch's key (its cables' content, doc numbers and hrefs), so a
-    full index made again re-indexes only the batches whose cables changed."""
+    full index made again re-indexes only the batches whose cables changed.
+
+    ``jobs``, on a first build: the pages of the batch's cables, in doc order, rendered here
+    from the cables read for the index (reading them again for their pages cost 2% of a
+    cold build)."""
+    from jinja2 import TemplateError
+
     from .search.partials import doc_tables, pack, partial, unpack
 
-    batch, key, mode = task
+    batch, key, mode, jobs = task
     _worker["mode"] = mode
     cache: Cache = _worker["cache"]  # type: ignore[assignment]
     path = search_partial_path(cache.root, key)
+    cables: list[Cable | None] | None = None
     try:
         files, rest = marshal.loads(path.read_bytes())
         if not isinstance(files, list):
             raise ValueError("not a cached partial index")
         unpack(rest)  # a damaged one fails here, not in the merge
     except (OSError, ValueError, EOFError, TypeError):  # not cached, or damaged: made again
-        cables = cache.load_many([(unit, position) for _doc, unit, position, _href in batch])
-        missing = [unit for (_d, unit, _p, _h), cable in zip(batch, cables, strict=True) if cable is None]
-        if missing:
-            raise BuildError(f"parse cache entry {missing[0]} vanished during the build") from None
+        cables = _load_batch(cache, batch)
         files, part = doc_tables(partial([(doc, cable, href) for (doc, _u, _p, href), cable
                                           in zip(batch, cables, strict=True)]))  # type: ignore[misc]
         rest = pack(part)
         write.write_file(path, marshal.dumps((files, rest)))
-    return rest, [(rel, _put(rel, data), hashlib.sha1(data).digest()) for rel, data in files]
+    pages: list[tuple[str, bool]] = []
+    if jobs:
+        if cables is None:
+            cables = _load_batch(cache, batch)
+        for cable, job in zip(cables, jobs, strict=True):
+            try:
+                pages += _render_cable(cable, job)  # type: ignore[arg-type]
+            except TemplateError as exc:
+                raise _template_error(exc, job.page) from None
+    return rest, [(rel, _put(rel, data), hashlib.sha1(data).digest()) for rel, data in files], pages
+
+
+def _load_batch(cache: Cache, batch: list[tuple[int, str, int, str]]) -> list[Cable | None]:
+    cables = cache.load_many([(unit, position) for _doc, unit, position, _href in batch])
+    missing = [unit for (_d, unit, _p, _h), cable in zip(batch, cables, strict=True) if cable is None]
+    if missing:
+        raise BuildError(f"parse cache entry {missing[0]} vanished during the build")
+    return cables
 
 
 def render_task(task: tuple[str, str, object]) -> list[tuple[str, bool]]:
@@ -246,17 +273,22 @@ def render_task(task: tuple[str, str, object]) -> list[tuple[str, bool]]:
         return _render_cables(payload) if kind == "c" else _render_pages(payload)  # type: ignore[arg-type]
     except TemplateError as exc:
         where = payload[1][0].page if kind == "c" else payload[0].path  # type: ignore[index]
-        name = getattr(exc, "name", None) or getattr(exc, "filename", None)
-        line = getattr(exc, "lineno", None)
-        if not name:  # a runtime error: the innermost template frame says where
-            import traceback
+        raise _template_error(exc, where) from None
 
-            frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
-            if frames:
-                name, line = Path(frames[-1].filename).name, frames[-1].lineno
-        at = f" in {name}" if name else ""
-        at += f" line {line}" if line else ""
-        raise BuildError(f"template error{at} while rendering {where}: {exc}") from None
+
+def _template_error(exc: Exception, where: str) -> BuildError:
+    """A template's fault as a BuildError naming the template, its line and the page."""
+    name = getattr(exc, "name", None) or getattr(exc, "filename", None)
+    line = getattr(exc, "lineno", None)
+    if not name:  # a runtime error: the innermost template frame says where
+        import traceback
+
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+        if frames:
+            name, line = Path(frames[-1].filename).name, frames[-1].lineno
+    at = f" in {name}" if name else ""
+    at += f" line {line}" if line else ""
+    return BuildError(f"template error{at} while rendering {where}: {exc}")
 
 
 class Pool:
@@ -303,16 +335,18 @@ class Pool:
             return lambda: fn(arg)
         return self.pool.apply_async(fn, (arg,)).get
 
-    def imap(self, fn, tasks: Iterable, progress: bool, label: str, total: int | None = None) -> Iterable:
+    def imap(self, fn, tasks: Iterable, progress: bool, label: str, total: int | None = None,
+             chunksize: int | None = None) -> Iterable:
         """``fn`` over ``tasks`` in the workers, results in order; ``total`` counts ``tasks``
-        when it is an iterator (taken from it as the workers need them)."""
+        when it is an iterator (taken from it as the workers need them); ``chunksize``: tasks
+        a worker takes at once (else up to 64, an eighth of each worker's share)."""
         n = len(tasks) if total is None else total  # type: ignore[arg-type]
         if not n:
             return []
         if self.pool is None or n < 4:
             results: Iterable = map(fn, tasks)
         else:
-            results = self.pool.imap(fn, tasks, chunksize=max(1, min(64, n // (self.jobs * 8))))
+            results = self.pool.imap(fn, tasks, chunksize=chunksize or max(1, min(64, n // (self.jobs * 8))))
         if progress:
             from tqdm import tqdm
 

@@ -171,6 +171,21 @@ def test_incremental_build_equals_clean_build(tmp_path: Path) -> None:
     assert tree(out) == tree(clean2)
 
 
+def test_first_build_names_a_cable_template_fault(tmp_path: Path) -> None:
+    """A first build renders the cable pages in the search index's tasks: a fault in the
+    cable template still names the template and the page, and leaves no output."""
+    theme = tmp_path / "theme"
+    shutil.copytree(REPO / "themes" / "default", theme)
+    cable_tpl = theme / "templates" / "cable.html"
+    cable_tpl.write_text(cable_tpl.read_text().replace("{% block main %}", "{% block main %}{{ no_such.x }}", 1))
+    out = tmp_path / "out"
+    for jobs in (1, 2):
+        with pytest.raises(BuildError, match=r"template error in cable\.html line \d+ while rendering cable/"):
+            build(GOLDEN / "content", out, load_config(None, theme=theme), jobs=jobs)
+        assert not out.exists()
+        assert not any(p.name.startswith(f".{out.name}.staging") for p in tmp_path.iterdir())
+
+
 def test_failed_build_keeps_previous_output(tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(GOLDEN / "content", out, Config(), jobs=1)

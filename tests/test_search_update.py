@@ -26,10 +26,10 @@ def small_index(monkeypatch: pytest.MonkeyPatch):
     calls: list[int] = []
     start = searchplan.start
 
-    def spy(pool, batches, keys, mode, progress):
+    def spy(pool, batches, keys, mode, progress, jobs=None):
         if pool.cache.root.name == ".out.cache":  # the site under test, not the clean builds
             calls.append(1)
-        return start(pool, batches, keys, mode, progress)
+        return start(pool, batches, keys, mode, progress, jobs)
 
     monkeypatch.setattr(searchplan, "start", spy)
     return calls
