@@ -26,7 +26,7 @@ import hashlib
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
@@ -189,7 +189,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             # and render every cable's page from the cables they read for it.
             write.begin(output)
             early = searchplan.start(pool, search_batches, new.search_batches, "fresh", progress,
-                                     _batch_jobs(archive, rows, doc_ids, config.cable_json))
+                                     searchplan.batch_jobs(archive, rows, doc_ids, config.cable_json))
         try:
             files = _plan_pages(archive, rows, digests, fp, config, site_info, renderer, kept, editorial_pages,
                                 old, new, reuse_ok, keys, cable_todo, render_pages, edited)
@@ -360,19 +360,6 @@ def _static_files(renderer, config: Config, kept: dict[str, Entry], page_paths: 
         files.update(feeds.sitemaps(config.base_url, sorted([e.href for e in kept.values()] + listed_pages)))
     files["robots.txt"] = feeds.robots(config.base_url)
     return files
-
-
-def _batch_jobs(archive: Archive, rows: site.Rows, doc_ids: list[str], json: bool
-                ) -> Callable[[list[tuple[int, str, int, str]]], list[site.CableJob]]:
-    """The records of a search batch's cable pages (``doc_ids``: each doc's cable), made when
-    the pool takes the batch (:func:`searchplan.start`)."""
-    tag_infos: dict[str, site.TagInfo] = {}
-
-    def jobs(batch: list[tuple[int, str, int, str]]) -> list[site.CableJob]:
-        return [site.cable_job(archive, rows, GLOSSARY, doc_ids[doc], href, href[:-5] + ".json" if json else "",
-                               tag_infos) for doc, _unit, _index, href in batch]
-
-    return jobs
 
 
 def _render(pool: Pool, archive: Archive, rows: site.Rows, cable_todo: dict[str, list[tuple[str, str, str]]],

@@ -17,11 +17,12 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from pathlib import Path
 
 from . import write
-from .archive import SITE_VERSION, Entry
+from .archive import SITE_VERSION, Archive, Entry
 from .model import Cable
+from .parse.tags import GLOSSARY
 from .search.index import SearchIndexer
 from .search.partials import DOC_CHUNK, unpack
-from .site import CableJob
+from .site import CableJob, Rows, TagInfo, cable_job, json_path
 from .workers import Pool, index_task
 
 SEARCH_BATCH = 1000
@@ -93,6 +94,19 @@ def start(pool: Pool, batches: Sequence[list[tuple[int, str, int, str]]], keys: 
     for the index, and the build leaves those pages out of its own rendering."""
     tasks = ((b, k, mode, jobs(b) if jobs is not None else None) for b, k in zip(batches, keys, strict=True))
     return iter(pool.imap(index_task, tasks, progress, "indexing", total=len(keys), chunksize=1))
+
+
+def batch_jobs(archive: Archive, rows: Rows, doc_ids: list[str], json: bool
+                ) -> Callable[[list[tuple[int, str, int, str]]], list[CableJob]]:
+    """The records of a search batch's cable pages (``doc_ids``: each doc's cable), made when
+    the pool takes the batch (:func:`start`)."""
+    tag_infos: dict[str, TagInfo] = {}
+
+    def jobs(batch: list[tuple[int, str, int, str]]) -> list[CableJob]:
+        return [cable_job(archive, rows, GLOSSARY, doc_ids[doc], href, json_path(href) if json else "", tag_infos)
+                for doc, _unit, _index, href in batch]
+
+    return jobs
 
 
 def merge(parts: Iterable[tuple[bytes, list[tuple[str, bool, bytes]], list[tuple[str, bool]]]]

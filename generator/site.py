@@ -137,6 +137,11 @@ def tag_info(code: str, glossary: dict[str, tuple[str, str]]) -> TagInfo:
     return TagInfo(code, meaning, kind or "unknown", paths.paged(paths.tag_base(code), 1))
 
 
+def json_path(page: str) -> str:
+    """The JSON file of a cable beside its page (``cable_json``): ``.json`` for ``.html``."""
+    return page[:-5] + ".json"
+
+
 def cable_pages(archive: Archive, rows: dict[str, CableRow], digests: dict[str, bytes],
                 fingerprint: bytes, json: bool = False, only: set[str] | None = None,
                 recorded: dict[str, bytes] | None = None,
@@ -153,7 +158,7 @@ def cable_pages(archive: Archive, rows: dict[str, CableRow], digests: dict[str, 
     cited_by, neighbours, entries = archive.cited_by, archive.neighbours, archive.entries
     for cable_id, e in archive.entries.items() if ids is None else ((i, entries[i]) for i in ids):
         page = e.href
-        js = page[:-5] + ".json" if json else ""
+        js = json_path(page) if json else ""
         if only is not None and recorded is not None and cable_id not in only:
             key = recorded.get(page)
             if key is not None and recorded.get(js or page) == key:
