@@ -70,10 +70,16 @@ def main(argv: list[str] | None = None) -> int:
         times: dict[str, list[tuple[float, float, float]]] = {k: [] for k in themes}
         deleted_before: dict[str, list[int]] = {k: [] for k in themes}
         footprint = 0  # the most disk a build's output and cache took
-        for _ in range(args.warmup):  # the without-search theme: its output is the smaller
+
+        def measured(theme: Path) -> tuple[float, float, float]:
+            nonlocal footprint
             free = shutil.disk_usage(work).free
-            wall = cold_build(args.content.resolve(), themes["without search"], work, args.jobs, code)[0]
+            figures = cold_build(args.content.resolve(), theme, work, args.jobs, code)
             footprint = max(footprint, free - shutil.disk_usage(work).free)
+            return figures
+
+        for _ in range(args.warmup):  # the without-search theme: its output is the smaller
+            wall = measured(themes["without search"])[0]
             print(f"# warm-up build (not counted): {wall:.1f} s", file=sys.stderr, flush=True)
         for run in range(args.runs):
             for name in list(themes)[:: 1 if run % 2 == 0 else -1]:  # variants take turns going first
@@ -88,11 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                     subprocess.run(["sync"], check=False)
                     time.sleep(args.settle)
                     deleted_before[name].append(len(times[name]))
-                free = shutil.disk_usage(work).free
-                times[name].append(cold_build(args.content.resolve(), themes[name], work, args.jobs, code))
+                times[name].append(measured(themes[name]))
                 print(f"# run {run + 1}, {name}: " + " / ".join(f"{x:.1f}" for x in times[name][-1]),
                       file=sys.stderr, flush=True)
-                footprint = max(footprint, free - shutil.disk_usage(work).free)
     print(f"# content {args.content}; {args.runs} runs each, alternating, the first variant "
           f"changing each run; --jobs {args.jobs}; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
