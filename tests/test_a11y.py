@@ -148,6 +148,8 @@ def test_skip_link_is_first_and_leads_to_main(browser, site: Site) -> None:
     box = page.locator("a.skip").bounding_box()
     assert box and box["y"] >= 0 and box["height"] > 0, "the focused skip link is not on screen"
     page.keyboard.press("Enter")
+    # the fragment navigation may land after the key press returns: wait for it (5 s at most)
+    page.wait_for_function("() => location.hash === '#main'", timeout=5000)
     assert page.url.endswith("#main")
     assert page.evaluate("() => document.querySelector('main').id") == "main"
     page.close()
