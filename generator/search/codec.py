@@ -38,8 +38,8 @@ def encode(values: Iterable[int]) -> str:
 
 
 TABLE_SIZE = 1 << 12
-"""Values :data:`CODES` holds: a posting of a 1,000-doc search batch, ``doc << 2 | weight``
-counted from the batch's first doc, stays below it (1 << 15 took 12 ms at every start)."""
+"""Values :data:`CODES` holds: the merge writes a common term's gap from the last batch by a
+lookup (1 << 15 took 12 ms at every start)."""
 CODES = [encode((v,)).encode("ascii") for v in range(TABLE_SIZE)]
 """The characters of each value below :data:`TABLE_SIZE` (1 to 3 of them), as bytes: a list
 of small values is encoded by ``b"".join(map(CODES.__getitem__, values))``, in C."""

@@ -1,0 +1,64 @@
+"""A batch's body postings made at once (generator/search/columns.py) are those the tokenizer
+gives cable by cable, inverted and encoded one posting at a time."""
+
+from __future__ import annotations
+
+from conftest import need_corpus
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.search import codec
+from generator.search.columns import body_postings
+from generator.search.tokenizer import term_counts
+
+
+def _one_by_one(texts: list[str], docs: list[int]) -> dict[str, tuple[int, bytes, int]]:
+    """The plain way: each text's term counts, each term's (doc, weight) in doc order, gaps."""
+    postings: dict[str, list[tuple[int, int]]] = {}
+    for doc, text in zip(docs, texts, strict=True):
+        for term, count in term_counts(text).items():
+            postings.setdefault(term, []).append((doc, codec.weight(count)))
+    out = {}
+    for term, pairs in postings.items():
+        rest = bytearray()
+        for (p, _), (d, w) in zip(pairs, pairs[1:], strict=False):
+            codec.put(rest, (d - p - 1) << 2 | w)
+        out[term] = (pairs[0][0] << 2 | pairs[0][1], bytes(rest), pairs[-1][0])
+    return out
+
+
+def test_counts_weights_and_gaps_of_a_small_batch() -> None:
+    texts = ["07USNATO577 NRC: RUSSIA'S CAX (REF 07USNATO000577) the the",
+             "russia russia russia russia 577 x",
+             "Russia " * 9 + "São Paulo O'NEILL's 0007 don't",
+             ""]
+    got = body_postings(texts, [40, 41, 1500, 1501])
+    assert got == _one_by_one(texts, [40, 41, 1500, 1501])
+    first, rest, last = got["russia"]
+    assert (first >> 2, first & 3, last) == (40, 0, 1500)  # once, then 4 times (weight 2), then 9 (3)
+    assert [v for v in codec.decode(rest)] == [0 << 2 | 2, (1500 - 41 - 1) << 2 | 3]
+    assert got["577"][0] == 40 << 2 | 1  # 577 and 000577 in the id and the REF
+    assert {"usnato", "7", "07usnato577", "oneill", "dont", "sao", "paulo"} <= got.keys()
+    assert "the" not in got and "s" not in got
+
+
+def test_no_text_and_no_terms() -> None:
+    assert body_postings([], []) == {}
+    assert body_postings(["the of and", "--- ..."], [0, 1]) == {}
+
+
+def test_corpus_batch_is_the_one_by_one_postings() -> None:
+    corpus = need_corpus()
+    files = sorted((corpus / "cablegate-text").iterdir())[:1000]
+    texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
+    docs = [7000 + 3 * i for i in range(len(texts))]  # gaps of two docs between them: weights and gaps both carry
+    assert body_postings(texts, docs) == _one_by_one(texts, docs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="aZ09' \u2019-éx", max_size=60), min_size=1, max_size=12),
+       st.lists(st.integers(0, 40_000), min_size=12, max_size=12, unique=True))
+def test_any_texts_and_doc_numbers(texts, numbers) -> None:
+    docs = sorted(numbers)[: len(texts)]
+    texts = [t + " " + "ab0" * 20 + " 00'S" if i % 3 == 0 else t for i, t in enumerate(texts)]
+    assert body_postings(texts, docs) == _one_by_one(texts, docs)
