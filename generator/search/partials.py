@@ -152,7 +152,8 @@ def partial(docs: list[tuple[int, Cable, str]]) -> Partial:
 
     The body postings of the whole batch are made at once (:func:`.columns.body_postings`:
     0.17 ms a cable, against 0.33 ms for tokenizing, inverting and encoding cable by cable)."""
-    from .columns import body_postings  # here: Arrow and NumPy take 0.1 s to import, and only indexing needs them
+    # imported here: Arrow and NumPy take 0.1 s to import, and only indexing needs them
+    from .columns import body_postings
 
     collecting = gc.isenabled()
     gc.disable()  # only acyclic containers are made here; a full collection per batch costs 40%
