@@ -107,9 +107,12 @@ def body_postings(texts: list[str], docs: list[int]) -> dict[str, tuple[int, byt
     runs_of = pc.ascii_split_whitespace(pa.array(
         [t.encode("ascii", _FOLD_ERRORS).translate(_RUN_BYTES).decode("ascii") for t in texts], pa.string()))
     encoded = pc.dictionary_encode(pc.list_flatten(runs_of))
-    names, single, several = _number_terms(encoded.dictionary)
-    run_ids = encoded.indices.to_numpy()
     text = pc.list_parent_indices(runs_of).to_numpy().astype(np.int32)
+    del runs_of  # the runs' characters: only their numbers are needed from here on
+    names, single, several = _number_terms(encoded.dictionary)
+    run_ids = encoded.indices.to_numpy().copy()
+    del encoded
+    pa.default_memory_pool().release_unused()  # else Arrow's allocator keeps the batch's 60 MB
     term = single[run_ids]
     keep = term >= 0
     if several:  # each occurrence of such a run becomes its terms, put among the others in text order
