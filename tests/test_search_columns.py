@@ -62,3 +62,14 @@ def test_any_texts_and_doc_numbers(texts, numbers) -> None:
     docs = sorted(numbers)[: len(texts)]
     texts = [t + " " + "ab0" * 20 + " 00'S" if i % 3 == 0 else t for i, t in enumerate(texts)]
     assert body_postings(texts, docs) == _one_by_one(texts, docs)
+
+
+def test_a_batch_past_arrows_string_limit(monkeypatch) -> None:
+    """Past 2 GiB of text a batch is split as ``large_string`` (64-bit offsets), with the same
+    postings; the limit is lowered here so that a small batch crosses it."""
+    from generator.search import columns
+
+    texts = ["07USNATO577 NRC: RUSSIA'S CAX", "Russia " * 9 + "0007 don't", "the end"]
+    expected = _one_by_one(texts, [3, 9, 2000])
+    monkeypatch.setattr(columns, "STRING_BYTES", 10)
+    assert body_postings(texts, [3, 9, 2000]) == expected

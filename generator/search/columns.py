@@ -38,6 +38,9 @@ from .tokenizer import _FOLD_ERRORS, _RUN_BYTES, MAX_LEN, STOP_WORDS, term_count
 
 _ALPHABET = np.frombuffer(codec.ALPHABET.encode("ascii"), dtype=np.uint8)
 _STOP = pa.array(sorted(STOP_WORDS), pa.string())
+STRING_BYTES = (1 << 31) - 1
+"""The most characters an Arrow ``string`` array holds (32-bit offsets); a batch of more
+(a few huge cables) goes through ``large_string`` instead."""
 
 
 @lru_cache(maxsize=1 << 16)
@@ -104,8 +107,10 @@ def body_postings(texts: list[str], docs: list[int]) -> dict[str, tuple[int, byt
     ``i`` being doc ``docs[i]``; ``docs`` ascending."""
     if not texts:
         return {}
-    runs_of = pc.ascii_split_whitespace(pa.array(
-        [t.encode("ascii", _FOLD_ERRORS).translate(_RUN_BYTES).decode("ascii") for t in texts], pa.string()))
+    folded = [t.encode("ascii", _FOLD_ERRORS).translate(_RUN_BYTES).decode("ascii") for t in texts]
+    kind = pa.string() if sum(map(len, folded)) <= STRING_BYTES else pa.large_string()
+    runs_of = pc.ascii_split_whitespace(pa.array(folded, kind))
+    del folded
     encoded = pc.dictionary_encode(pc.list_flatten(runs_of))
     text = pc.list_parent_indices(runs_of).to_numpy().astype(np.int32)
     del runs_of  # the runs' characters: only their numbers are needed from here on
