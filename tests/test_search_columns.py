@@ -73,3 +73,12 @@ def test_a_batch_past_arrows_string_limit(monkeypatch) -> None:
     expected = _one_by_one(texts, [3, 9, 2000])
     monkeypatch.setattr(columns, "STRING_BYTES", 10)
     assert body_postings(texts, [3, 9, 2000]) == expected
+
+
+def test_more_distinct_words_than_a_16_bit_sort_holds() -> None:
+    """Past 65,536 distinct runs in a batch the sort by term takes 32-bit numbers."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = [a + b + c + d for a in letters for b in letters for c in letters for d in letters[:4]]  # 70,304
+    texts = [" ".join(words[: 40_000]), " ".join(words[30_000:]) + " zzzz 0042", " ".join(words[::7])]
+    assert len(set(words)) > 1 << 16
+    assert body_postings(texts, [0, 5, 6]) == _one_by_one(texts, [0, 5, 6])
