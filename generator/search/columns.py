@@ -152,7 +152,8 @@ def body_postings(texts: list[str], docs: list[int]) -> dict[str, tuple[int, byt
     term, text, new_term = term[rows], text[rows], new_term[rows]
     base = docs[0]
     local = np.asarray(docs, dtype=np.int64) - base
-    values = local[text] << 2 | ((counts >= 2).astype(np.int64) + (counts >= 4) + (counts >= 8))
+    weight = (counts >= 2).astype(np.int64) + (counts >= 4) + (counts >= 8)  # codec.weight: 1, 2-3, 4-7, 8+
+    values = local[text] << 2 | weight
     # each term's first posting stands alone; the others are gaps from the one before
     gaps = values[1:] - (((values[:-1] >> 2) + 1) << 2)
     gaps = gaps[~new_term[1:]]
