@@ -256,6 +256,7 @@ def index_task(task: tuple[list[tuple[int, str, int, str]], str, str, list[site.
 
 
 def _load_batch(cache: Cache, batch: list[tuple[int, str, int, str]]) -> list[Cable | None]:
+    """A search batch's cables from the parse cache, in one query; BuildError if one is gone."""
     cables = cache.load_many([(unit, position) for _doc, unit, position, _href in batch])
     missing = [unit for (_d, unit, _p, _h), cable in zip(batch, cables, strict=True) if cable is None]
     if missing:

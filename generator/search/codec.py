@@ -41,8 +41,7 @@ TABLE_SIZE = 1 << 12
 """Values :data:`CODES` holds: the merge writes a common term's gap from the last batch by a
 lookup (1 << 15 took 12 ms at every start)."""
 CODES = [encode((v,)).encode("ascii") for v in range(TABLE_SIZE)]
-"""The characters of each value below :data:`TABLE_SIZE` (1 to 3 of them), as bytes: a list
-of small values is encoded by ``b"".join(map(CODES.__getitem__, values))``, in C."""
+"""The characters of each value below :data:`TABLE_SIZE` (1 to 3 of them), as bytes."""
 
 
 def decode(text: str | bytes | bytearray) -> Iterator[int]:

@@ -38,6 +38,8 @@ from .tokenizer import _FOLD_ERRORS, _RUN_BYTES, MAX_LEN, STOP_WORDS, term_count
 
 _ALPHABET = np.frombuffer(codec.ALPHABET.encode("ascii"), dtype=np.uint8)
 _STOP = pa.array(sorted(STOP_WORDS), pa.string())
+_WEIGHT = np.array([codec.weight(n) for n in range(9)], dtype=np.int64)
+""":func:`.codec.weight` of each count up to 8; it is the same for every count from 8 on."""
 STRING_BYTES = (1 << 31) - 1
 """The most characters an Arrow ``string`` array holds (32-bit offsets); a batch of more
 (a few huge cables) goes through ``large_string`` instead."""
@@ -122,11 +124,12 @@ def body_postings(texts: list[str], docs: list[int]) -> dict[str, tuple[int, byt
     keep = term >= 0
     if several:  # each occurrence of such a run becomes its terms, put among the others in text order
         at = np.flatnonzero(term == -2)
+        multi = list(several)
         lengths = np.zeros(len(single), dtype=np.int64)
-        lengths[list(several)] = [len(m) for m in several.values()]
+        lengths[multi] = [len(m) for m in several.values()]
         flat = np.fromiter((n for m in several.values() for n in m), dtype=np.int32)
         starts = np.zeros(len(single), dtype=np.int64)
-        starts[list(several)] = np.cumsum(lengths[list(several)]) - lengths[list(several)]
+        starts[multi] = np.cumsum(lengths[multi]) - lengths[multi]
         made = lengths[run_ids[at]]
         first_of = np.cumsum(made) - made
         extra_term = flat[np.repeat(starts[run_ids[at]] - first_of, made) + np.arange(int(made.sum()))]
@@ -152,7 +155,7 @@ def body_postings(texts: list[str], docs: list[int]) -> dict[str, tuple[int, byt
     term, text, new_term = term[rows], text[rows], new_term[rows]
     base = docs[0]
     local = np.asarray(docs, dtype=np.int64) - base
-    weight = (counts >= 2).astype(np.int64) + (counts >= 4) + (counts >= 8)  # codec.weight: 1, 2-3, 4-7, 8+
+    weight = _WEIGHT[np.minimum(counts, len(_WEIGHT) - 1)]
     values = local[text] << 2 | weight
     # each term's first posting stands alone; the others are gaps from the one before
     gaps = values[1:] - (((values[:-1] >> 2) + 1) << 2)
