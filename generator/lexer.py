@@ -26,6 +26,7 @@ anything it does not know is plain ``Text``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 
 from markupsafe import Markup, escape
@@ -203,27 +204,100 @@ def _css_class(token: _TokenType) -> str:
     return STANDARD_TYPES[token]
 
 
+def _opening(token: _TokenType) -> str:
+    """The tag a token's text opens with in HTML: ``""`` for plain text and whitespace."""
+    cls = _css_class(token)
+    return "" if cls in ("", "w") else f'<span class="{cls}">'
+
+
+_PLAIN = 4
+"""The root state's last rules (a run of plain lines, the rest of a line, a short ``X`` run,
+a newline): they make no markup, and :func:`telegram_html` does without them."""
+assert [action for _, action, _ in _RULES["root"][-_PLAIN:]] == [Text, Text, Text, Whitespace]
+
+_HEADS = {**_COMBINED, "root": _Combined(_RULES["root"][:-_PLAIN])}
+"""Each state's rules as one regex, the root state's without its plain-text rules."""
+
+_HTML = {
+    state: {group: (tuple((i, _opening(t)) for i, t in enumerate(action, group + 1))  # type: ignore[arg-type]
+                    if type(action) is tuple else ((0, _opening(action)),),  # type: ignore[arg-type]
+                    new_state)
+            for group, (action, new_state) in combined.rules.items()}
+    for state, combined in _HEADS.items()
+}
+"""State -> its regex's outer group -> ((group, opening tag) of each token, next state):
+what :func:`telegram_html` writes for a match, worked out once."""
+
 _ESCAPED = re.compile("[&<>\"']")
 """What markupsafe's ``escape`` changes."""
+
+_ERROR = _opening(Error)
+_SPECIAL_LINE = re.compile(r"\n(?=" + _SPECIAL + r")")
+_REDACTED = re.compile("XXXX")
+"""A redaction (or a piece of one): a literal, which the regex engine finds with a fast scan."""
+
+
+def _stops(text: str) -> list[int]:
+    """Where plain text may stop, sorted: the starts of the lines that may start a token
+    (``_SPECIAL`` is a superset of the anchored rules' starts), the redactions, the end."""
+    stops = [m.start() + 1 for m in _SPECIAL_LINE.finditer(text)]
+    stops += [m.start() for m in _REDACTED.finditer(text)]
+    stops.append(len(text))
+    stops.sort()
+    return stops
 
 
 def telegram_html(text: str) -> Markup:
     """``text`` highlighted as a telegram: escaped, with ``<span class="kd">`` and the like.
 
     The same classes as Pygments' ``HtmlFormatter(nowrap=True)``, without its per-call cost;
-    the caller wraps it in ``<pre>``.
+    the caller wraps it in ``<pre>``. It walks the states as :func:`tokens` does, but writes
+    each match's HTML at once (a telegram's header is a hundred small tokens: yielding each
+    and looking up its class cost half the time). Where the root state's rules find nothing
+    but plain text, no rule can match before the next of :func:`_stops`: the text up to it is
+    written as it is. The plain-text rules' regex found the same stretches of text through
+    more, smaller tokens (line by line, and at every ``X``), at half the lexer's time; a test
+    checks that the HTML is the same as :func:`tokens` gives.
     """
     out: list[str] = []
-    classes: dict[_TokenType, str] = {}
-    for _, token, value in tokens(text):
-        cls = classes.get(token)
-        if cls is None:
-            cls = classes[token] = _css_class(token)
-        if _ESCAPED.search(value) is not None:  # most tokens hold nothing to escape
-            value = escape(value)  # markupsafe's C escape: ten times str.translate's speed
-        if cls in ("", "w"):
-            out.append(value)
-        else:
-            out.append(f'<span class="{cls}">{value}</span>')
+    append = out.append
+    needs_escape = _ESCAPED.search
+    stops = _stops(text)
+    pos, end = 0, len(text)
+    stack = ["root"]
+    state, html = _HEADS["root"], _HTML["root"]
+    while pos < end:
+        m = state.match(text, pos)
+        if m is None:
+            if stack[-1] == "root":  # plain text: no markup
+                stop = stops[bisect_right(stops, pos)]
+                value = text[pos:stop]
+                append(escape(value) if needs_escape(value) is not None else value)
+                pos = stop
+                continue
+            # what Pygments does when no rule matches
+            if text[pos] == "\n":
+                stack = ["root"]
+                state, html = _HEADS["root"], _HTML["root"]
+                append("\n")
+            else:
+                append(f"{_ERROR}{escape(text[pos])}</span>")
+            pos += 1
+            continue
+        spans, new_state = html[m.lastindex]  # type: ignore[index]
+        for i, opening in spans:
+            value = m.group(i)
+            if value:
+                if needs_escape(value) is not None:  # most tokens hold nothing to escape
+                    value = escape(value)  # markupsafe's C escape: ten times str.translate's speed
+                append(f"{opening}{value}</span>" if opening else value)
+        pos = m.end()
+        if new_state is not None:
+            if new_state == "#pop":
+                if len(stack) > 1:
+                    stack.pop()
+            else:
+                stack.append(new_state)
+            state, html = _HEADS[stack[-1]], _HTML[stack[-1]]
     # markupsafe writes &#34; where Pygments writes &quot;: one pass keeps its exact bytes
     return Markup("".join(out).replace("&#34;", "&quot;"))

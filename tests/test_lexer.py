@@ -6,6 +6,8 @@ import time
 
 import pytest
 from conftest import REPO, need_corpus
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.token import Comment, Generic, Keyword, Literal, Name, Number, Text, Token
@@ -127,3 +129,45 @@ def test_fast_tokens_on_the_corpus() -> None:
     differ = [p.name for p in sorted(folder.glob("*.txt"))
               if list(fast_tokens(t := p.read_text(errors="replace"))) != list(lexer.get_tokens_unprocessed(t))]
     assert differ == []
+
+
+def html_of_tokens(text: str) -> str:
+    """What ``telegram_html`` must write: :func:`tokens`' tokens, escaped, each in its class's span."""
+    from markupsafe import escape
+    from pygments.token import STANDARD_TYPES
+
+    out = []
+    for _, token, value in fast_tokens(text):
+        while token not in STANDARD_TYPES:
+            token = token.parent
+        cls, value = STANDARD_TYPES[token], str(escape(value)).replace("&#34;", "&quot;")
+        out.append(value if cls in ("", "w") else f'<span class="{cls}">{value}</span>')
+    return "".join(out)
+
+
+def test_html_is_the_tokens_html(seed: str) -> None:
+    """``telegram_html`` finds plain text without the plain-text rules' regexes: the same HTML."""
+    for text in (seed, *ODD_TEXTS, "abc XX\ndef", "XX\nXXX", "a\nXXXX\nb X\nc\n", "a\n1. (C) b\nc XXXXX d\n",
+                 "x <b> & \"q\" 'a'\nTO RUEHC/SECSTATE WASHDC\nplain\n"):
+        assert str(telegram_html(text)) == html_of_tokens(text), text[:40]
+
+
+def test_html_is_the_tokens_html_on_the_corpus() -> None:
+    folder = need_corpus() / "cablegate-text"
+    differ = [p.name for p in sorted(folder.glob("*.txt"))
+              if str(telegram_html(t := p.read_text(errors="replace"))) != html_of_tokens(t)]
+    assert differ == []
+
+
+_PIECES = ("X", "XX", "XXX", "XXXX", "\n", "\n\n", " ", "\t", "a", "Qz", "&", "<", '"', "TO ", "INFO ", "RUEHC/",
+           "SECSTATE WASHDC", " IMMEDIATE", " 1311", "1. ", "(C) ", "(S/NF)", "C O N F I D E N T I A L", "SECRET",
+           " SECTION 01 OF 02", "USNATO 00000577  002 OF 003", "BT", "VZCZC", "DE RUEHNO #0577/01 2971509",
+           "E.O. 12958: DECL: 1/1/2017", "TAGS: PREL", "SUBJECT: X", "REF: A", "Classified By: x", "SIPDIS",
+           "O 241509Z OCT 07", "ZNY CCCCC ZZH", "OO RUEHDE")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40))
+def test_html_is_the_tokens_html_on_any_text(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert str(telegram_html(text)) == html_of_tokens(text)
