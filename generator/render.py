@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -128,8 +129,17 @@ def ref_anchor(ref: RefView, index: int) -> str:
 def mark_text(text: str, hrefs: dict[str, str]) -> Markup:
     """Escape ``text``, then mark redactions and link REF mentions (``hrefs`` from :func:`ref_hrefs`)."""
     escaped = str(escape(text))
-    if "XXXX" not in escaped and "ref" not in escaped.lower():
-        return Markup(escaped)  # nothing to mark: the regex would scan it for nothing (3/4 of the cost)
+    return Markup(_mark(escaped, hrefs) if _may_mark(escaped) else escaped)
+
+
+def _may_mark(text: str) -> bool:
+    """Whether ``text`` may hold a redaction or a REF mention: most paragraphs hold neither,
+    and the regex would scan them for nothing (3/4 of the cost)."""
+    return "XXXX" in text or "ref" in text.lower()
+
+
+def _mark(escaped: str, hrefs: dict[str, str]) -> str:
+    """Redactions and REF mentions of escaped text marked up."""
     single = next(iter(hrefs.values())) if len(hrefs) == 1 else None
 
     def repl(m: re.Match[str]) -> str:
@@ -151,7 +161,10 @@ def mark_text(text: str, hrefs: dict[str, str]) -> Markup:
             return f'<a class="refmention" href="{escape(single)}">{word}</a>{letters}'
         return word + linked
 
-    return Markup(_BODY_TOKENS.sub(repl, escaped))
+    return _BODY_TOKENS.sub(repl, escaped)
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
 def reflow(text: str) -> list[str]:
@@ -161,54 +174,70 @@ def reflow(text: str) -> list[str]:
     ends a clause) and after a line that ends a sentence well short of the wrapping width.
     """
     paras: list[str] = []
-    for chunk in re.split(r"\n\s*\n", text.strip("\n")):
+    for chunk in _PARAGRAPH_BREAK.split(text.strip("\n")):
         lines = [ln for ln in map(str.strip, chunk.split("\n")) if ln]
-        if not lines:
+        if len(lines) < 2:
+            paras += lines
             continue
         width = max(map(len, lines))
-        out = lines[0]
+        short, wrapped = 0.3 * width, 0.75 * width
+        out = [lines[0]]
         for prev, line in zip(lines, lines[1:], strict=False):
             # the lines are stripped: a clause ends at the last character, a dash item starts
             # at the first; the cheap tests first (most lines of a wrapped paragraph pass none)
-            keep = (len(prev) < 0.3 * width
+            keep = (len(prev) < short
                     or _BREAK_BEFORE.match(line) is not None
-                    or ((len(prev) < 0.75 * width or line.startswith("--")) and prev[-1] in _CLAUSE_END))
-            out += ("\n" if keep else " ") + line
-        paras.append(out)
+                    or ((len(prev) < wrapped or line.startswith("--")) and prev[-1] in _CLAUSE_END))
+            out.append("\n" if keep else " ")
+            out.append(line)
+        paras.append("".join(out))
     return paras
+
+
+@lru_cache(maxsize=256)
+def _paragraph_head(marking: str) -> tuple[str, str]:
+    """A paragraph marking's ``<abbr>`` (with the space after it) and its section's class."""
+    if not marking:
+        return "", "para-none"
+    cls = marking_class(marking)
+    return (f'<abbr class="{cls}" title="{escape(marking_title(marking))}">({escape(marking)})</abbr> ',
+            cls.split()[1].replace("mark-", "para-"))
+
+
+_NOT_ANCHOR = re.compile(r"[^A-Za-z0-9]+")
 
 
 def body_html(blocks: Sequence[Block], hrefs: dict[str, str]) -> Markup:
     """The cable body as HTML: numbered paragraphs with marking, headings and text blocks."""
     out: list[str] = []
+
+    def marked(text: str) -> list[str]:  # a block's paragraphs, escaped and marked
+        paras = [str(escape(p)) for p in reflow(text)]
+        return [_mark(p, hrefs) for p in paras] if _may_mark(text) else paras
+
     lead = 0
     while lead < len(blocks) and blocks[lead].kind == "text":
         lead += 1
     if lead < len(blocks):  # text before the first paragraph: banner, E.O., TAGS, SUBJECT, REF lines
         pre = "".join(f"<p>{mark_text(chunk.strip(), hrefs)}</p>"
-                      for b in blocks[:lead] for chunk in re.split(r"\n\s*\n", b.text) if chunk.strip())
+                      for b in blocks[:lead] for chunk in _PARAGRAPH_BREAK.split(b.text) if chunk.strip())
         if pre:
             out.append(f'<div class="preamble">{pre}</div>')
         blocks = blocks[lead:]
     for b in blocks:
-        paras = [mark_text(p, hrefs) for p in reflow(b.text)]
         if b.kind == "heading":
             out.append(f'<h3 class="cable-heading">{mark_text(b.text.strip(), hrefs)}</h3>')
-            continue
-        if b.kind == "paragraph":
-            number = escape(b.number)
-            pid = re.sub(r"[^A-Za-z0-9]+", "-", b.number).strip("-")
-            head = f'<span class="pnum">{number}.</span> '
-            if b.marking:
-                head += (f'<abbr class="{marking_class(b.marking)}" title="{escape(marking_title(b.marking))}">'
-                         f"({escape(b.marking)})</abbr> ")
-            first = paras[0] if paras else Markup("")
+        elif b.kind == "paragraph":
+            paras = marked(b.text)
+            pid = _NOT_ANCHOR.sub("-", b.number).strip("-")
+            abbr, level = _paragraph_head(b.marking)
+            first = paras[0] if paras else ""
             rest = "".join(f"<p>{p}</p>" for p in paras[1:])
-            level = marking_class(b.marking).split()[1].replace("mark-", "para-") if b.marking else "para-none"
             anchor = f' id="p{pid}"' if pid else ""
-            out.append(f'<section class="para {level}"{anchor}><p>{head}{first}</p>{rest}</section>')
-            continue
-        out.extend(f'<p class="text">{p}</p>' for p in paras)
+            out.append(f'<section class="para {level}"{anchor}><p><span class="pnum">{escape(b.number)}.</span> '
+                       f"{abbr}{first}</p>{rest}</section>")
+        else:
+            out.extend(f'<p class="text">{p}</p>' for p in marked(b.text))
     return Markup("\n".join(out))
 
 
