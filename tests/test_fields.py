@@ -118,6 +118,20 @@ def test_summary_underlined_heading_and_paragraph_marking() -> None:
     assert not summary.startswith(("-", "¶", "(S"))
 
 
+def test_labels_are_found_as_the_regex_finds_them() -> None:
+    """``_matches`` (``str.find`` over ASCII text) gives ``finditer``'s matches."""
+    texts = ["SUMMARY: a", "x summary. b SUMMARY- c", "(SUMMARY: d)", "nosummary: e", "Summary\n---\nf",
+             "SUBJECT: SUMMARY OF TALKS\n1. Summary: g", "summary", "SUMMARY AND COMMENT: h", "Sum\u017fmary: i",
+             "\u0130 summary: j", "SUMMARYSUMMARY: k", ". summary:summary: l", "CLASSIFIED BY: x",
+             "Classified  by Classified By: y", "declassified by z", "classified\tBY:classified by: w"]
+    folder = need_corpus() / "cablegate-text"
+    texts += [p.read_text(errors="replace") for p in sorted(folder.glob("*.txt"))[::5]]
+    for text in texts:
+        for pattern, word in ((fields._SUMMARY, "summary"), (fields._CLASSIFIED_BY, "classified")):
+            assert [m.span() for m in fields._matches(pattern, word, text)] == \
+                [m.span() for m in pattern.finditer(text)]
+
+
 def test_summary_absent() -> None:
     assert fields.parse_summary("1. (C) The minister spoke.\n\n2. (C) He left.\n") == ""
     assert fields.parse_summary("SUBJECT: WEEKLY SUMMARY\n\n1. (U) Nothing.\n") == ""

@@ -214,7 +214,7 @@ def clean_body(text: str, *, station: str = "", serial: str = "") -> str:
     lines = [line.rstrip() for line in text.split("\n")]
     if text.count("SECTION") > 1:
         lines = _drop_repeated_header(lines)
-    if " OF " in text and any(_is_marker(line) for line in lines):
+    if " OF " in text and any(_is_marker(line) for line in lines if " OF " in line):
         lines = _splice(lines, _is_marker)
     if _STRAY_SIPDIS_ANY.search(text):
         lines = _drop_stray_sipdis(lines)

@@ -21,6 +21,7 @@ values when it finds nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from ..model import Recipient
 
@@ -246,7 +247,7 @@ def parse_classified_by(text: str) -> tuple[str, str, int]:
     """(official, reasons, line) of ``Classified By: X for reasons 1.4 (b),(d)``; ``("", "", 0)``."""
     if not isinstance(text, str):
         return "", "", 0
-    m = _CLASSIFIED_BY.search(text)
+    m = next(_matches(_CLASSIFIED_BY, "classified", text), None)
     if not m:
         return "", "", 0
     joined = _joined_lines(text, m.end())
@@ -300,17 +301,35 @@ _SUMMARY = re.compile(
     r"\s*(?::|\.|-{1,2}|\n\s*-{3,}[ \t]*\n|[ \t]*$)"
 )
 """``Summary:`` and its variants; the lookahead first lets the engine skip to candidates."""
-_END_SUMMARY = re.compile(r"\(?\bEND\s+(?:OF\s+)?SUMMARY\b\s*(?:AND\s+COMMENT\b)?\.?\)?", re.IGNORECASE)
+_END_SUMMARY = re.compile(r"(?=[(eE])\(?\bEND\s+(?:OF\s+)?SUMMARY\b\s*(?:AND\s+COMMENT\b)?\.?\)?", re.IGNORECASE)
+"""``End summary.`` and its variants; the lookahead, as in ``_SUMMARY``, halves the search."""
 _PARA_MARK = re.compile(r"^(?:¶\s*)?(?:\d{1,2}\s*\.\s*)?(?:\(\s*[A-Z]{1,4}(?:\s*/+\s*[A-Z]{1,8})*\s*\)\s*)?")
 _SUMMARY_MAX = 6000
 _SUBJECT_LINE = re.compile(r"\s*SUBJ", re.IGNORECASE)
+
+
+def _matches(pattern: re.Pattern[str], word: str, text: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, for a case-insensitive pattern whose matches all start with
+    ``word`` (lower case). In ASCII text, ``str.find`` on the lower-cased text goes from one
+    occurrence of the word to the next, several times faster than the regex engine trying
+    every character (most of a cable's parsing time went in such scans)."""
+    if not text.isascii():  # lower() may change the length of some other characters
+        yield from pattern.finditer(text)
+        return
+    low = text.lower()
+    at = low.find(word)
+    while at >= 0:
+        m = pattern.match(text, at)
+        if m is not None:
+            yield m
+        at = low.find(word, at + 1 if m is None else m.end())
 
 
 def parse_summary(text: str) -> str:
     """The text between ``Summary:`` and ``End summary.``, whitespace folded; ``""`` if none."""
     if not isinstance(text, str):
         return ""
-    for m in _SUMMARY.finditer(text):
+    for m in _matches(_SUMMARY, "summary", text):
         line_start = text.rfind("\n", 0, m.start()) + 1
         if _SUBJECT_LINE.match(text, line_start, m.start()):
             continue
