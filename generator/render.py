@@ -56,6 +56,8 @@ _BODY_TOKENS = re.compile(
 _LETTER = re.compile(r"\b[A-Za-z]\b")
 _BREAK_BEFORE = re.compile(r"^\s*(?:[-*\u2022]\s|\(?[A-Za-z0-9]{1,2}[.)]\s)")
 _CLAUSE_END = ".:;!?)\"'"
+_MAY_BREAK = re.compile(r"\n(?:[-*\u2022]|\(?[A-Za-z0-9]{1,2}[.)]\s)")
+"""A line (not the first) that ``_BREAK_BEFORE`` may match or that starts with ``--``."""
 """A line ending in one of these ends a clause (a shorter one then keeps its line break)."""
 
 
@@ -179,8 +181,12 @@ def reflow(text: str) -> list[str]:
         if len(lines) < 2:
             paras += lines
             continue
-        width = max(map(len, lines))
+        lengths = list(map(len, lines))
+        width = max(lengths)
         short, wrapped = 0.3 * width, 0.75 * width
+        if min(lengths[:-1]) >= wrapped and _MAY_BREAK.search("\n".join(lines)) is None:
+            paras.append(" ".join(lines))  # no line is short and none may start an item: all joined
+            continue
         out = [lines[0]]
         for prev, line in zip(lines, lines[1:], strict=False):
             # the lines are stripped: a clause ends at the last character, a dash item starts

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.chart import year_chart
 from generator.model import Block, Cable, Recipient, Reference
@@ -243,6 +245,42 @@ def test_reflow_joins_wrapped_lines_keeps_lists() -> None:
         "-- first item;\n-- second item",
         "Next paragraph.",
     ]
+
+
+def reflow_line_by_line(text: str) -> list[str]:
+    """``reflow`` as first written: every line tested (``reflow`` skips the tests when no line can pass)."""
+    paras = []
+    for chunk in re.split(r"\n\s*\n", text.strip("\n")):
+        lines = [ln for ln in map(str.strip, chunk.split("\n")) if ln]
+        if not lines:
+            continue
+        width = max(map(len, lines))
+        out = lines[0]
+        for prev, line in zip(lines, lines[1:], strict=False):
+            keep = (len(prev) < 0.3 * width
+                    or re.match(r"^\s*(?:[-*\u2022]\s|\(?[A-Za-z0-9]{1,2}[.)]\s)", line) is not None
+                    or ((len(prev) < 0.75 * width or line.startswith("--")) and prev[-1] in ".:;!?)\"'"))
+            out += ("\n" if keep else " ") + line
+        paras.append(out)
+    return paras
+
+
+_LINE_PIECES = ("word ", "WORDS AND MORE WORDS ", "a", "-- ", "- ", "* ", "\u2022 ", "A. ", "(1) ", "12) ", "b.",
+                ".", ":", ";", ")", "'", " ", "\t", "\n", "\n\n", "\n \n", "\u00a0")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_LINE_PIECES), max_size=60))
+def test_reflow_is_the_line_by_line_reflow(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert reflow(text) == reflow_line_by_line(text)
+
+
+def test_reflow_is_the_line_by_line_reflow_on_the_corpus() -> None:
+    from conftest import need_corpus
+
+    texts = [p.read_text(errors="replace") for p in sorted((need_corpus() / "cablegate-text").glob("*.txt"))[::3]]
+    assert [reflow(t) for t in texts] == [reflow_line_by_line(t) for t in texts]
 
 
 def test_referenced_by_prev_next_and_original(renderer: Renderer) -> None:

@@ -247,10 +247,11 @@ def _groups(body: str) -> list[tuple[int, list[str]]]:
 
 def _heading(lines: list[str]) -> str | None:
     """The heading text of a dashed box, an underlined title or a caps line ending in ``:``."""
-    inner = [line.strip() for line in lines if not _DASHES.match(line)]
-    dashed = len(inner) < len(lines)
-    if dashed and 1 <= len(inner) <= 2 and all(len(t) <= 80 for t in inner):
-        return "\n".join(inner)
+    if any("---" in line for line in lines):  # else no line is dashes (most groups)
+        inner = [line.strip() for line in lines if not _DASHES.match(line)]
+        dashed = len(inner) < len(lines)
+        if dashed and 1 <= len(inner) <= 2 and all(len(t) <= 80 for t in inner):
+            return "\n".join(inner)
     if len(lines) == 1 and _CAPS_COLON.match(lines[0].strip()):
         return lines[0].strip()
     return None
