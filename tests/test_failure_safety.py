@@ -194,8 +194,8 @@ class DiskFull:
     def calls(self) -> int:
         return self._count[0]
 
-    def __call__(self, path: Path, data: bytes) -> None:
-        if (path.name == "manifest.marshal") == self.only_manifest:
+    def __call__(self, path: str | Path, data: bytes) -> None:
+        if (os.path.basename(path) == "manifest.marshal") == self.only_manifest:
             self._count[0] += 1
             if self.calls > self.after:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
