@@ -10,7 +10,9 @@ one-cable add, one-cable delete. Each step: wall seconds (median over the runs),
 of the whole process tree, files written, HTML pages, output bytes, most entries in one
 output folder, largest file. ``--hugo`` also converts the archive for the minimal Hugo
 site of ``benchmarks/hugo`` and times Hugo's build (cold, the only kind Hugo has outside
-its server). A table row it prints::
+its server); ``--alternate`` runs it after each of cablesite's runs instead of after all of
+them, so that the ratio is not skewed by the disk's or the machine's drift through the
+benchmark (both tools' cold builds varied by 10-20% from run to run). A table row it prints::
 
     | 10,000 | text | cold | 41.2 | 3 | 612 | 31,456 | 30,112 | 1,024.5 | 1,001 | 2.1 MB |
 """
@@ -212,6 +214,22 @@ def bench_hugo(n: int, archive: Path, work: Path, args: argparse.Namespace) -> l
     return [row]
 
 
+def alternated(n: int, archive: Path, args: argparse.Namespace) -> list[Row]:
+    """``--alternate``: each run of each source, then one Hugo build; the runs' rows merged."""
+    once = argparse.Namespace(**{**vars(args), "runs": 1})
+    merged: dict[tuple[str, str], Row] = {}
+    for _ in range(args.runs):
+        for row in [r for source in args.sources for r in bench_source(n, source, archive, args.work, once)] \
+                + bench_hugo(n, archive, args.work, once):
+            into = merged.setdefault((row.source, row.step), Row(n, row.source, row.step))
+            into.walls += row.walls
+            into.peak = max(into.peak, row.peak)
+            into.stats = row.stats or into.stats
+            into.note = into.note or row.note
+        print(table(list(merged.values())), file=sys.stderr, flush=True)
+    return list(merged.values())
+
+
 def fmt_bytes(b: int) -> str:
     return f"{b / (1 << 20):,.1f} MB" if b >= 1 << 20 else f"{b / 1024:,.1f} kB"
 
@@ -254,6 +272,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="cablesite build --jobs")
     p.add_argument("--hugo", action="store_true", help="also build the same archive with Hugo")
     p.add_argument("--hugo-max", type=int, default=0, help="skip Hugo above this N (0: no limit)")
+    p.add_argument("--alternate", action="store_true",
+                   help="with --hugo: a Hugo build after each cablesite run, not all after the last")
     p.add_argument("--gomemlimit", default="", help="GOMEMLIMIT for Hugo (e.g. 17GiB)")
     p.add_argument("--mem-limit", type=float, default=20, help="kill a build past this many GiB (default 20)")
     p.add_argument("--seed", type=int, default=1)
@@ -282,10 +302,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for n in args.sizes:
             archive = ensure_archive(n, args.seed, args.work)
+            hugo = args.hugo and (not args.hugo_max or n <= args.hugo_max)
+            if hugo and args.alternate:
+                rows += alternated(n, archive, args)
+                continue
             for source in args.sources:
                 rows += bench_source(n, source, archive, args.work, args)
                 print(table(rows[-len(STEPS):]), file=sys.stderr, flush=True)
-            if args.hugo and (not args.hugo_max or n <= args.hugo_max):
+            if hugo:
                 rows += bench_hugo(n, archive, args.work, args)
     finally:
         empty_trash(args.work)

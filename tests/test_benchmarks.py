@@ -165,6 +165,33 @@ def test_harness_prints_its_table_with_a_stand_in_build(tmp_path: Path, capsys: 
     assert int(lines["add"][8].replace(",", "")) == 1
 
 
+def test_alternate_puts_a_hugo_build_after_each_run(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--alternate``: the stand-in builds and the stand-in Hugo take turns; each row has every run."""
+    need_corpus()
+    from benchmarks import hugo_site
+
+    log = tmp_path / "order.log"
+    fake = tmp_path / "fake_build.py"
+    fake.write_text(FAKE_BUILD + f"open({str(log)!r}, 'a').write('build\\n')\n")
+    fake_hugo = tmp_path / "fake_hugo.py"
+    fake_hugo.write_text("import sys, pathlib\n"
+                         "out = pathlib.Path(sys.argv[1]); out.mkdir(parents=True, exist_ok=True)\n"
+                         "(out / 'index.html').write_text('hugo')\n"
+                         f"open({str(log)!r}, 'a').write('hugo\\n')\n")
+    monkeypatch.setattr(hugo_site, "hugo_command", lambda site, public: [sys.executable, str(fake_hugo), str(public)])
+    code = run_main(["--sizes", str(N), "--runs", "2", "--work", str(tmp_path / "work"), "--sources", "text",
+                     "--hugo", "--alternate", "--build-cmd", f"{sys.executable} {fake} {{content}} {{output}}"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert log.read_text().split() == (["build"] * 5 + ["hugo"]) * 2
+    runs = {(r[2].strip(), r[3].strip()): r[5].strip() for r in (line.split("|") for line in out.splitlines()
+                                                                   if line.startswith(f"| {N} "))}
+    assert runs == {**{("text", step): "2" for step in ("cold", "no-change", "edit", "add", "delete")},
+                    ("hugo", "cold"): "2"}
+    assert any(line.startswith(f"N={N:,}: cablesite text cold") for line in out.splitlines())
+
+
 def _build_available(tmp: Path) -> str:
     """Why the real build cannot be benchmarked yet ("" when it can): it must build content/."""
     probe = subprocess.run(
