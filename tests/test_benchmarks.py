@@ -234,6 +234,18 @@ def test_filecost_prints_ms_per_operation(tmp_path: Path, capsys: pytest.Capture
     assert not (tmp_path / "f").exists()
 
 
+def test_pagecost_prints_ms_a_cable_for_each_piece(capsys: pytest.CaptureFixture) -> None:
+    from benchmarks import pagecost
+
+    assert pagecost.main(["--n", "20", "--repeat", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("# ")
+    figures = {line.split()[0]: float(line.split()[1]) for line in lines[1:]}
+    assert list(figures) == ["parse", "page", "blocks", "body", "telegram"]
+    assert all(ms > 0 for ms in figures.values())
+    assert figures["page"] > figures["telegram"] and figures["body"] > figures["blocks"]
+
+
 def test_search_cost_compares_builds_with_and_without_the_index(capsys: pytest.CaptureFixture) -> None:
     from benchmarks import search_cost
 
