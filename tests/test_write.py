@@ -19,6 +19,26 @@ def test_safe_join_refuses_escapes(tmp_path: Path, rel: str) -> None:
         write.safe_join(tmp_path, rel)
 
 
+@pytest.mark.parametrize("rel", ["../x.html", "/etc/passwd", "a/../../b", "a//b", "", "a\\b", "./a", "a/\0"])
+def test_put_refuses_escapes(tmp_path: Path, rel: str) -> None:
+    out = tmp_path / "output"
+    write.begin(out)
+    with pytest.raises(write.UnsafePath):
+        write.put(out, "fresh", rel, b"x")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == [".output.staging"]
+
+
+def test_link_makes_the_folder_keeps_an_existing_link_and_says_when_the_source_is_gone(tmp_path: Path) -> None:
+    (tmp_path / "a.html").write_bytes(b"A")
+    write.link(tmp_path / "a.html", tmp_path / "new" / "deep" / "a.html")  # folders made
+    assert (tmp_path / "new" / "deep" / "a.html").stat().st_ino == (tmp_path / "a.html").stat().st_ino
+    write.link(str(tmp_path / "a.html"), str(tmp_path / "new" / "deep" / "a.html"))  # already there
+    with pytest.raises(FileNotFoundError):
+        write.link(tmp_path / "gone.html", tmp_path / "new" / "gone.html")
+    with pytest.raises(FileNotFoundError):
+        write.link(tmp_path / "gone.html", tmp_path / "other" / "gone.html")
+
+
 def test_fresh_build_then_swap_keeps_unchanged_inode(tmp_path: Path) -> None:
     out = tmp_path / "output"
     write.begin(out)
