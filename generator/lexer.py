@@ -201,8 +201,6 @@ def tokens(text: str) -> Iterator[tuple[int, _TokenType, str]]:
             state = _COMBINED[_step(stack, new_state)]
 
 
-
-
 def _css_class(token: _TokenType) -> str:
     """Pygments' short class for a token type (``Keyword.Declaration`` -> ``kd``); ``""`` for text."""
     while token not in STANDARD_TYPES:
