@@ -56,9 +56,9 @@ _BODY_TOKENS = re.compile(
 _LETTER = re.compile(r"\b[A-Za-z]\b")
 _BREAK_BEFORE = re.compile(r"^\s*(?:[-*\u2022]\s|\(?[A-Za-z0-9]{1,2}[.)]\s)")
 _CLAUSE_END = ".:;!?)\"'"
+"""A line ending in one of these ends a clause (a shorter one then keeps its line break)."""
 _MAY_BREAK = re.compile(r"\n(?:[-*\u2022]|\(?[A-Za-z0-9]{1,2}[.)]\s)")
 """A line (not the first) that ``_BREAK_BEFORE`` may match or that starts with ``--``."""
-"""A line ending in one of these ends a clause (a shorter one then keeps its line break)."""
 
 
 # -- small pure helpers (used as template filters) ----------------------------------------------
