@@ -113,19 +113,22 @@ def _stage(target: str | Path, data: bytes) -> None:
 
 def link(source: str | Path, target: str | Path) -> None:
     """Hard-link ``source`` at ``target`` (copying where links are not possible)."""
-    for attempt in (1, 2):
-        try:
-            os.link(source, target)
-        except FileNotFoundError:
-            if attempt == 1 and not os.path.isdir(os.path.dirname(target)):  # made when first needed
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                continue
-            shutil.copy2(source, target)  # a source gone: says so
-        except FileExistsError:
-            pass
-        except OSError:
-            shutil.copy2(source, target)
-        return
+    try:
+        _link_or_copy(source, target)
+    except FileNotFoundError:
+        if os.path.isdir(os.path.dirname(target)):  # the source is gone
+            raise
+        os.makedirs(os.path.dirname(target), exist_ok=True)  # folders made only when missing, as _stage
+        _link_or_copy(source, target)
+
+
+def _link_or_copy(source: str | Path, target: str | Path) -> None:
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        pass
+    except OSError:
+        shutil.copy2(source, target)  # a source gone: FileNotFoundError from here
 
 
 def begin(output: Path) -> None:
