@@ -394,7 +394,14 @@ def index(entries: dict[str, Entry]) -> Archive:
     archive.by_year = dict(lists["year"])
     archive.by_month = dict(lists["month"])
     archive.by_classification = dict(lists["classification"])
-    for ids in archive.by_origin.values():
-        chrono = ids[::-1]
-        archive.neighbours.update(zip(chrono, zip(["", *chrono[:-1]], [*chrono[1:], ""], strict=True), strict=True))
+    archive.neighbours = neighbours(archive.by_origin)
     return archive
+
+
+def neighbours(by_origin: dict[str, list[str]]) -> dict[str, tuple[str, str]]:
+    """Id -> (previous, next) cable of the same origin by date (:attr:`Archive.neighbours`)."""
+    out: dict[str, tuple[str, str]] = {}
+    for ids in by_origin.values():
+        chrono = ids[::-1]
+        out.update(zip(chrono, zip(["", *chrono[:-1]], [*chrono[1:], ""], strict=True), strict=True))
+    return out

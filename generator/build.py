@@ -56,7 +56,7 @@ class Result:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
-    """Wall seconds of each phase (load, index, plan, render), for benchmarks."""
+    """Wall seconds of each phase (load, index, plan, render, save of the record), for benchmarks."""
     search_deferred: bool = False
     """The search index was left as the last build made it (``defer_search``)."""
 
@@ -118,7 +118,9 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                                  f"{site_info!r}:{sorted(GLOSSARY.items())!r}".encode()).hexdigest()
     result = Result()
     taken = warm.take(content, output, cache_root)
-    stamps, last_index = taken.files, taken.index
+    stamps = taken.files
+    last = (taken.index, taken.packed) if taken.index is not None else None
+    """The last build's index and its packed form (``record.pack_index``), when an edit may patch it."""
     with Pool(jobs, (config, site_info, output, cache_root)) as pool:
         scanned = pool.submit(scan, content) if stamps is None else None  # a worker stats the files meanwhile
         # after the workers start: they need none of it
@@ -147,12 +149,15 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             result.unchanged = len(old.pages)
             result.seconds = time.monotonic() - start
             # A server's next build patches the index after an edit: make it now, not then.
-            warm.keep(content, output, cache_root, old, stamps,
-                      last_index if last_index is not None or not warm.tracked else index(kept))
+            if last is None and warm.tracked:  # a server's next build patches it
+                last = record.read_index(cache_root, old.index, kept) or (index(kept), None)
+            warm.keep(content, output, cache_root, old, stamps, last)
             return result
         reuse_ok = old.fingerprint == fingerprint and output.is_dir()
         edited = delta.edited(old.units, new.units, entries, kept) if reuse_ok else None
-        archive = delta.patch_index(last_index, kept, edited) if last_index is not None and edited is not None \
+        if last is None and edited is not None:  # the index saved with the record, to patch
+            last = record.read_index(cache_root, old.index, kept)
+        archive = delta.patch_index(last[0], kept, edited) if last is not None and edited is not None \
             else index(kept)
         result.phases["index"] = time.monotonic() - start - sum(result.phases.values())
         # 3. plan
@@ -218,16 +223,17 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             indexing = early if early is not None else \
                 searchplan.start(pool, search_batches, new.search_batches, mode, progress) \
                 if search_batches and full else None
+            gone = {e.id: e for k in old.units.keys() - new.units.keys() for e in old.units[k][0]} \
+                if search_batches and not full else {}
+            patching = searchplan.patch(pool, output, kept, doc_ids, old.search_batches,
+                                        patch_batches, gone) if gone else None
             rendering = _render(pool, archive, rows, cable_todo, render_pages, mode, progress)
             # the merged index's files are written while the workers still render
             changed = searchplan.put(output, mode, searchplan.merge(indexing), keys) if indexing is not None else []
             changed += [item for res in rendering for item in res]
             for rel, data in files.items():
                 changed.append((rel, write.put(output, mode, rel, data)))
-            gone = {e.id: e for k in old.units.keys() - new.units.keys() for e in old.units[k][0]} \
-                if search_batches and not full else {}
-            patched = searchplan.patch(pool, output, kept, doc_ids, old.search_batches,
-                                       patch_batches, gone) if gone else None
+            patched = patching() if patching is not None else None
             if patched is not None:  # the index's other files stay as they are
                 keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/") and p not in patched[1])
                 changed += searchplan.put_files(output, mode, patched[0].items(), keys)
@@ -263,16 +269,18 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             and new.files == old.files and new.pages == old.pages and new.listings == old.listings \
             and (cache_root / record.MANIFEST).is_file():
         result.seconds = time.monotonic() - start
-        warm.keep(content, output, cache_root, old, stamps, archive)
+        warm.keep(content, output, cache_root, old, stamps, (archive, None))
         return result  # nothing changed: the record on disk is already this build's
+    packed = record.pack_index(archive, last)
     try:
-        record.save(cache_root, new, old.units)
+        record.save(cache_root, new, old.units, packed)
     except OSError as exc:
         raise BuildError(
             f"the site in {output} is complete, but the build record could not be saved "
             f"({exc.strerror or exc}); the next build will render every page again") from None
-    warm.keep(content, output, cache_root, new, stamps, archive)
+    warm.keep(content, output, cache_root, new, stamps, (archive, packed))
     result.seconds = time.monotonic() - start
+    result.phases["save"] = result.seconds - sum(result.phases.values())
     return result
 
 

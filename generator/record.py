@@ -9,6 +9,7 @@ diagnostics in shards by key under ``units/`` (an edit rewrites two shards).
 from __future__ import annotations
 
 import marshal
+import os
 import pickle
 import shutil
 import sys
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from . import paths, write
-from .archive import Entry
+from .archive import Archive, Entry, neighbours
 from .model import Diagnostic
 
 
@@ -48,6 +49,8 @@ class Manifest:
     listings: dict[str, tuple[bytes, bytes, int, tuple[tuple[str, int], ...]]] = field(default_factory=dict)
     """Listing base path -> its :meth:`listing.Listing.signature`, :meth:`~listing.Listing.fields_key`,
     number of cables and :func:`listing.per_year`: an unchanged listing's pages are not planned."""
+    index: str = ""
+    """Token of the :data:`INDEX` file saved with this record ("": none was)."""
 
 
 MANIFEST = "manifest.marshal"
@@ -98,8 +101,10 @@ def _load_units(cache_root: Path, code: str) -> dict[str, tuple[list[Entry], lis
     return units
 
 
-def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object]) -> None:
-    """Write the record: the shards of units that came or went since ``old_units``, then the rest."""
+def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object], packed_index: Packed | None = None
+         ) -> None:
+    """Write the record: the shards of units that came or went since ``old_units``, the index
+    (:func:`pack_index` of the record's cables), then the rest."""
     cache_root.mkdir(parents=True, exist_ok=True)
     folder = cache_root / UNITS
     if not old_units:  # a first build, or one after a code change: no shard is worth keeping
@@ -113,6 +118,72 @@ def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object]) -> 
         for name, shard in sorted(shards.items()):
             write.write_file(folder / f"{paths.safe_name(name)}.pickle",
                              pickle.dumps((manifest.code, shard), protocol=pickle.HIGHEST_PROTOCOL))
+    manifest.index = ""
+    if packed_index is not None:
+        manifest.index = os.urandom(8).hex()
+        write.write_file(cache_root / INDEX, marshal.dumps((manifest.index, packed_index)))
     rest = tuple(getattr(manifest, name) for name in _FIELDS)
     write.write_file(cache_root / MANIFEST, marshal.dumps((_HEADER, rest)))
     (cache_root / "manifest.pickle").unlink(missing_ok=True)  # the record as earlier versions wrote it
+
+
+INDEX = "index.marshal"
+"""The index of the record's cables (:class:`~generator.archive.Archive` but its entries and
+neighbours), with the token that :attr:`Manifest.index` names it by. A build that only
+edits cables patches it (``delta.patch_index``): reading it takes 0.2 s for the 251,287
+cables of the release, indexing them 1.0 s. Each list of ids is one string, its ids joined
+by :data:`_SEP` (a list of 251,287 strings reads ten times slower); the order's dates too."""
+_SEP = "\0"
+_LISTS = ("cited_by", "by_tag", "by_origin", "by_year", "by_month", "by_classification")
+Packed = tuple
+"""An index as :data:`INDEX` holds it (:func:`pack_index`)."""
+
+
+def pack_index(archive: Archive, last: tuple[Archive, Packed] | None = None) -> Packed | None:
+    """``archive`` as :data:`INDEX` holds it; ``None`` when an id or a year holds :data:`_SEP`.
+    ``last``: an index and its packed form, whose lists ``archive`` shares (the same objects,
+    as ``delta.patch_index`` leaves them) are taken packed from it (an edit joins a few lists,
+    not all)."""
+    join = _SEP.join
+    base, base_packed = last if last is not None else (None, None)
+    if base is not None and base_packed is not None and archive.order is base.order \
+            and archive.year_of is base.year_of:
+        order, years = base_packed[0], base_packed[1]
+    else:
+        order, years = join(archive.order), join([archive.year_of[i] for i in archive.order])
+        if order.count(_SEP) != max(len(archive.order) - 1, 0) or years.count(_SEP) != order.count(_SEP):
+            return None  # the ids never hold it, but input is not trusted
+    lists = []
+    for n, name in enumerate(_LISTS):
+        now = getattr(archive, name)
+        was = getattr(base, name) if base is not None and base_packed is not None else {}
+        packed = base_packed[2 + n] if was else {}
+        if now is was:
+            lists.append(packed)
+        else:
+            lists.append({k: packed[k] if was.get(k) is v else join(v) for k, v in now.items()})
+    return (order, years, *lists)
+
+
+def read_index(cache_root: Path, token: str, entries: dict[str, Entry]) -> tuple[Archive, Packed] | None:
+    """The index saved with the record of ``token`` (:attr:`Manifest.index`), as an archive
+    of ``entries`` (the record's cables), and its packed form; ``None`` when there is none."""
+    if not token:
+        return None
+    try:
+        data = marshal.loads((cache_root / INDEX).read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == token
+            and isinstance(data[1], tuple) and len(data[1]) == 2 + len(_LISTS)):
+        return None
+    packed = data[1]
+    order = packed[0].split(_SEP) if entries else []
+    years = packed[1].split(_SEP) if entries else []
+    if len(order) != len(entries) or len(years) != len(order):
+        return None
+    archive = Archive(entries, order=order, year_of=dict(zip(order, years, strict=True)))
+    for name, lists in zip(_LISTS, packed[2:], strict=True):
+        setattr(archive, name, {k: v.split(_SEP) for k, v in lists.items()})
+    archive.neighbours = neighbours(archive.by_origin)
+    return archive, packed

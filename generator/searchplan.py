@@ -18,12 +18,11 @@ from pathlib import Path
 
 from . import write
 from .archive import SITE_VERSION, Archive, Entry
-from .model import Cable
 from .parse.tags import GLOSSARY
 from .search.index import SearchIndexer
 from .search.partials import DOC_CHUNK, unpack
 from .site import CableJob, Rows, TagInfo, cable_job, json_path
-from .workers import Pool, index_task
+from .workers import Pool, index_task, search_patch_task
 
 SEARCH_BATCH = 1000
 """Documents per partial search index: the partials are cached, so a full index made again
@@ -149,29 +148,23 @@ def put_files(output: Path, mode: str, files: Iterable[tuple[str, bytes]],
 
 def patch(pool: Pool, output: Path, kept: dict[str, Entry], ids: list[str],
           old_keys: list[str], changed: list[int], gone: dict[str, Entry]
-          ) -> tuple[dict[str, bytes], list[str]] | None:
-    """The index files that the few changed docs of ``changed`` batches alter
-    (``search/update.py``), or None: remake it all.
+          ) -> Callable[[], tuple[dict[str, bytes], list[str]] | None]:
+    """Start making the index files that the few changed docs of ``changed`` batches alter
+    (``search/update.py``) in a worker; the function returned waits for them, or gives None:
+    remake it all. (In a worker, as importing the index's column code and indexing take 0.4 s,
+    which this process spends planning and writing the pages meanwhile.)
 
     A changed doc is a cable whose parse is new, its last parse (``gone``) being still in the
     parse cache: both are indexed alone, and ``update.patch`` rewrites the terms and doc
     tables they differ in. The old key of each batch, remade from the old parses, must be the
     one recorded: then these docs are exactly what changed."""
-    from .search import update
-    from .search.partials import partial
-
-    olds: list[tuple[int, Cable, str]] = []
-    news: list[tuple[int, Cable, str]] = []
+    docs: list[tuple[int, tuple[str, int], tuple[str, int], str]] = []
     for b in changed:
         start = b * SEARCH_BATCH
         batch = ids[start : start + SEARCH_BATCH]
-        docs = [(doc, i) for doc, i in enumerate(batch, start) if i in gone and gone[i].digest != kept[i].digest]
-        if not docs or batch_key(start, batch, ChainMap(gone, kept)) != old_keys[b]:
-            return None
-        for doc, i in docs:
-            old, new = (pool.cache.load_one(e.unit, e.index) for e in (gone[i], kept[i]))
-            if old is None or new is None:
-                return None
-            olds.append((doc, old, kept[i].href))
-            news.append((doc, new, kept[i].href))
-    return update.patch(output, [(partial(olds), partial(news))])
+        mine = [(doc, i) for doc, i in enumerate(batch, start) if i in gone and gone[i].digest != kept[i].digest]
+        if not mine or batch_key(start, batch, ChainMap(gone, kept)) != old_keys[b]:
+            return lambda: None
+        docs += [(doc, (gone[i].unit, gone[i].index), (kept[i].unit, kept[i].index), kept[i].href) for doc, i in mine]
+    return pool.submit(search_patch_task, (output, docs))
+

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .archive import Archive
-from .record import MANIFEST, Manifest
+from .record import MANIFEST, Manifest, Packed
 from .scan import Changes, Stamps, restat
 
 
@@ -45,6 +45,8 @@ class Taken(NamedTuple):
     """The inputs whose stamps changed since the scan of ``record`` (with ``record`` only)."""
     index: Archive | None
     """The index of ``record``'s cables (with ``record`` only)."""
+    packed: Packed | None
+    """``index`` packed (``record.pack_index``), when the build that made it packed it."""
 
 
 @dataclass(slots=True)
@@ -65,6 +67,9 @@ class Warm:
     """Changes were tracked when the running build took its scan."""
     archive: Archive | None = None
     """The index of the record's cables (``archive.index``): an edit patches it (``delta.patch_index``)."""
+    packed: Packed | None = None
+    """``archive`` packed (``record.pack_index``), or ``None``: the next record saved packs its lists
+    from it."""
 
     def watching(self) -> None:
         """Changes are tracked from now on (the file watcher has started)."""
@@ -91,13 +96,14 @@ class Warm:
         if self.tracked:
             self.changed = set()
         taken = Taken(manifest, rescan[0] if rescan else None, rescan[1] if rescan and manifest else None,
-                      self.archive if manifest is not None else None)
-        self.where = self.manifest = self.stamp = self.files = self.archive = None
+                      self.archive if manifest is not None else None, self.packed if manifest is not None else None)
+        self.where = self.manifest = self.stamp = self.files = self.archive = self.packed = None
         return taken
 
     def keep(self, content: Path, output: Path, cache_root: Path, manifest: Manifest, files: Stamps,
-             archive: Archive | None) -> None:
-        """What a build that succeeded leaves: its record (as saved), its scan and its index."""
+             index: tuple[Archive, Packed | None] | None) -> None:
+        """What a build that succeeded leaves: its record (as saved), its scan and its index
+        (with its packed form, or ``None``)."""
         self.where, self.manifest, self.stamp = (content, output), manifest, _stamp(cache_root)
-        self.archive = archive
+        self.archive, self.packed = index if index is not None else (None, None)
         self.files = files if self.tracked else None

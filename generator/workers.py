@@ -255,6 +255,28 @@ def index_task(task: tuple[list[tuple[int, str, int, str]], str, str, list[site.
     return rest, [(rel, _put(rel, data), hashlib.sha1(data).digest()) for rel, data in files], pages
 
 
+def search_patch_task(task: tuple[Path, list[tuple[int, tuple[str, int], tuple[str, int], str]]]
+                      ) -> tuple[dict[str, bytes], list[str]] | None:
+    """The search index's files in ``output`` patched for a few changed docs, each ``(doc,
+    old parse, new parse, href)``, a parse being ``(unit, position)`` in the parse cache
+    (``searchplan.patch``): changed files' bytes and the paths they replace, or None when a
+    parse is no longer cached (the index is then made again)."""
+    from .search import update
+    from .search.partials import partial
+
+    output, docs = task
+    cache: Cache = _worker["cache"]  # type: ignore[assignment]
+    olds: list[tuple[int, Cable, str]] = []
+    news: list[tuple[int, Cable, str]] = []
+    for doc, was, now, href in docs:
+        old, new = cache.load_one(*was), cache.load_one(*now)
+        if old is None or new is None:
+            return None
+        olds.append((doc, old, href))
+        news.append((doc, new, href))
+    return update.patch(output, [(partial(olds), partial(news))])
+
+
 def _load_batch(cache: Cache, batch: list[tuple[int, str, int, str]]) -> list[Cable | None]:
     """A search batch's cables from the parse cache, in one query; BuildError if one is gone."""
     cables = cache.load_many([(unit, position) for _doc, unit, position, _href in batch])

@@ -282,3 +282,87 @@ def test_a_patched_index_is_the_index_made_again() -> None:
                      "neighbours", "order", "year_of"):
             assert getattr(patched, name) == getattr(fresh, name), (step, name)
         kept, archive = new, patched
+
+
+def test_an_index_packed_from_the_last_one_reads_back_as_the_index_made_again(tmp_path: Path) -> None:
+    """The index saved with the record (``record.pack_index``) after each of many edits, packed
+    from the last one's packed lists as a build does, reads back (``record.read_index``) as
+    ``archive.index`` makes it, and is what packing it all again gives."""
+    import random
+
+    from generator.archive import index
+
+    rng = random.Random(5)
+    kept = _random_entries(rng, 60)
+    archive = index(kept)
+    packed = record.pack_index(archive)
+    for step in range(120):
+        new = dict(kept)
+        before = {}
+        for cable_id in rng.sample(sorted(kept), rng.randrange(1, 3)):
+            old = kept[cable_id]
+            new[cable_id] = old._replace(
+                tags=tuple(rng.sample(["PREL", "PGOV", f"NEW{step % 5}"], rng.randrange(0, 3))),
+                ref_ids=tuple(rng.choice([*kept, "99GONE1"]) for _ in range(rng.randrange(0, 3))),
+                classification=rng.choice([old.classification, "SECRET", ""]))
+            before[cable_id] = old
+        patched = delta.patch_index(archive, new, before)
+        repacked = record.pack_index(patched, (archive, packed))
+        assert repacked == record.pack_index(patched), step
+        record.save(tmp_path, record.Manifest(), {}, repacked)
+        token = record.read(tmp_path).index
+        read = record.read_index(tmp_path, token, new)
+        assert read is not None and read[1] == repacked
+        fresh = index(new)
+        for name in ("entries", "cited_by", "by_tag", "by_origin", "by_year", "by_month", "by_classification",
+                     "neighbours", "order", "year_of"):
+            assert getattr(read[0], name) == getattr(fresh, name), (step, name)
+        kept, archive, packed = new, patched, repacked
+
+
+def test_an_index_that_cannot_be_packed_or_read_is_not_used(tmp_path: Path) -> None:
+    from generator.archive import index
+
+    kept = _random_entries(__import__("random").Random(2), 10)
+    odd = next(iter(kept.values()))._replace(id="09ROME\0A", created="2009-01-01")
+    assert record.pack_index(index({**kept, odd.id: odd})) is None  # the separator in an id
+    record.save(tmp_path, record.Manifest(), {}, record.pack_index(index(kept)))
+    token = record.read(tmp_path).index
+    assert token and record.read_index(tmp_path, token, kept) is not None
+    assert record.read_index(tmp_path, "another", kept) is None  # saved with another record
+    assert record.read_index(tmp_path, token, dict(list(kept.items())[:9])) is None  # not these cables
+    assert record.read_index(tmp_path, "", kept) is None
+    (tmp_path / record.INDEX).write_bytes(b"\x00garbage")
+    assert record.read_index(tmp_path, token, kept) is None
+    record.save(tmp_path, record.Manifest(), {}, None)
+    assert record.read(tmp_path).index == ""
+
+
+def test_an_edit_patches_the_saved_index_and_a_damaged_one_is_made_again(
+        content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cablesite build`` after an edit patches the index saved with the record instead of
+    indexing every cable; the output is a clean build's, and so is it when that file is damaged."""
+    import generator.build as build_module
+
+    made: list[int] = []
+    real = build_module.index
+    monkeypatch.setattr(build_module, "index", lambda kept: made.append(len(kept)) or real(kept))
+    out = tmp_path / "out"
+    build(content, out, Config(), jobs=1)
+    assert made == [150]
+    files = sorted(content.iterdir())
+    _edit(files[3], r"^SUBJECT:", "SUBJECT: EDITED")
+    build(content, out, Config(), jobs=1)
+    assert made == [150]  # patched, not made again
+    _same_as_clean(content, out, tmp_path, "clean0")
+    made.clear()
+    (tmp_path / ".out.cache" / record.INDEX).write_bytes(b"damaged")
+    _edit(files[4], r"^SUBJECT:", "SUBJECT: EDITED TOO")
+    build(content, out, Config(), jobs=1)
+    assert made == [150]  # made again
+    _same_as_clean(content, out, tmp_path, "clean1")
+    made.clear()
+    _edit(files[5], r"^SUBJECT:", "SUBJECT: AND THIS")
+    build(content, out, Config(), jobs=1)
+    assert made == []  # the build before saved it again
+    _same_as_clean(content, out, tmp_path, "clean2")
