@@ -37,7 +37,7 @@ from .config import Config, ConfigError, load_config
 from .load import load_units
 from .model import ERROR, WARNING, Diagnostic
 from .parse.tags import GLOSSARY
-from .scan import scan
+from .scan import parts, scan_part
 from .views import Link, SiteInfo
 from .warm import Warm
 from .workers import BuildError, Pool, render_task, search_partial_path
@@ -122,7 +122,9 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
     last = (taken.index, taken.packed) if taken.index is not None else None
     """The last build's index and its packed form (``record.pack_index``), when an edit may patch it."""
     with Pool(jobs, (config, site_info, output, cache_root)) as pool:
-        scanned = pool.submit(scan, content) if stamps is None else None  # a worker stats the files meanwhile
+        # the workers stat the files meanwhile, each a part of the folder
+        scanned = [pool.submit(scan_part, (content, names)) for names in parts(content, pool.jobs)] \
+            if stamps is None else None
         # after the workers start: they need none of it
         old = taken.record if taken.record is not None else record.read(cache_root)
         # 1. load
@@ -132,7 +134,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             if old.code:  # parsed by other code: none of the cache can be used (no worker has it open yet)
                 pool.cache.clear()
             old = record.Manifest(pages=old.pages)
-        stamps = scanned() if scanned is not None else stamps
+        stamps = [f for part in scanned for f in part()] if scanned is not None else stamps
         entries, diagnostics = load_units(content, stamps, old, new, pool, progress, taken.changes)
         result.phases["load"] = time.monotonic() - start
         # 2. index
@@ -273,7 +275,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         return result  # nothing changed: the record on disk is already this build's
     packed = record.pack_index(archive, last)
     try:
-        record.save(cache_root, new, old.units, packed)
+        record.save(cache_root, new, old.units, packed, (old.index, last[1]) if last is not None else None)
     except OSError as exc:
         raise BuildError(
             f"the site in {output} is complete, but the build record could not be saved "
@@ -330,7 +332,7 @@ def _plan_pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp
     only = delta.affected(archive, edited) if reuse_ok and edited is not None else None
     ids = None
     if only is not None and not config.cable_json:  # the others' keys as recorded, in one go
-        hrefs = [e.href for i, e in kept.items() if i not in only]
+        hrefs = list(map(attrgetter("href"), kept.values()))  # those of ``only`` too: their keys are made below
         recorded = list(map(old.pages.get, hrefs))
         if None not in recorded:
             keys.update(zip(hrefs, recorded, strict=True))

@@ -101,10 +101,12 @@ def _load_units(cache_root: Path, code: str) -> dict[str, tuple[list[Entry], lis
     return units
 
 
-def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object], packed_index: Packed | None = None
-         ) -> None:
+def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object], packed_index: Packed | None = None,
+         saved_index: tuple[str, Packed | None] | None = None) -> None:
     """Write the record: the shards of units that came or went since ``old_units``, the index
-    (:func:`pack_index` of the record's cables), then the rest."""
+    (:func:`pack_index` of the record's cables), then the rest. ``saved_index``: the token and
+    packed form of the index saved with the last record; the same index is not written again
+    (an edit of a subject or a text leaves it as it was)."""
     cache_root.mkdir(parents=True, exist_ok=True)
     folder = cache_root / UNITS
     if not old_units:  # a first build, or one after a code change: no shard is worth keeping
@@ -119,7 +121,9 @@ def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object], pac
             write.write_file(folder / f"{paths.safe_name(name)}.pickle",
                              pickle.dumps((manifest.code, shard), protocol=pickle.HIGHEST_PROTOCOL))
     manifest.index = ""
-    if packed_index is not None:
+    if packed_index is not None and saved_index is not None and saved_index[0] and packed_index == saved_index[1]:
+        manifest.index = saved_index[0]
+    elif packed_index is not None:
         manifest.index = os.urandom(8).hex()
         write.write_file(cache_root / INDEX, marshal.dumps((manifest.index, packed_index)))
     rest = tuple(getattr(manifest, name) for name in _FIELDS)

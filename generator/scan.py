@@ -35,16 +35,20 @@ def _skipped_folder(name: str, top: bool) -> bool:
     return name.startswith(".") or name == "__pycache__" or (top and name == "pages")
 
 
-def scan(content: Path) -> Stamps:
+def scan(content: Path, names: Iterable[str] | None = None) -> Stamps:
     """The stamps of every input under ``content``, folder by folder in name order (size -1:
     the file cannot be read). A list, so that a worker can make it (``build.py``); relative
-    paths only, so that less of it comes through the pipe."""
+    paths only, so that less of it comes through the pipe. ``names``: only these entries of
+    the top folder (a part of :func:`parts`)."""
 
     def walk(folder: str, rel: str) -> Iterator[tuple[str, int, int]]:
         try:
             items = sorted(os.scandir(folder), key=lambda d: d.name)
         except OSError:
             return
+        if rel == "" and names is not None:
+            wanted = set(names)
+            items = [item for item in items if item.name in wanted]
         for item in items:
             name = item.name
             sub = f"{rel}{name}"
@@ -60,6 +64,23 @@ def scan(content: Path) -> Stamps:
                 yield sub, st.st_size, st.st_mtime_ns
 
     return list(walk(str(content), ""))
+
+
+def parts(content: Path, n: int) -> list[list[str]]:
+    """The top folder's entries in ``n`` runs of consecutive names (fewer when it holds fewer):
+    :func:`scan` of each, in turn, is the scan of the whole folder. Stating the 251,287 files
+    of the release takes a process 1 s; a worker scans each run."""
+    try:
+        names = sorted(os.listdir(content))
+    except OSError:
+        return [[]]
+    size = max(1, -(-len(names) // max(1, n)))
+    return [names[i : i + size] for i in range(0, len(names), size)] or [[]]
+
+
+def scan_part(task: tuple[Path, list[str]]) -> Stamps:
+    """:func:`scan` of one of :func:`parts` (a task for a worker)."""
+    return scan(*task)
 
 
 def _order(item: tuple[str, int, int]) -> list[str]:

@@ -362,7 +362,20 @@ def test_an_edit_patches_the_saved_index_and_a_damaged_one_is_made_again(
     assert made == [150]  # made again
     _same_as_clean(content, out, tmp_path, "clean1")
     made.clear()
+    cache = tmp_path / ".out.cache"
+    token = record.read(cache).index
     _edit(files[5], r"^SUBJECT:", "SUBJECT: AND THIS")
     build(content, out, Config(), jobs=1)
     assert made == []  # the build before saved it again
     _same_as_clean(content, out, tmp_path, "clean2")
+    assert record.read(cache).index == token  # a subject: the same index, not written again
+    made.clear()  # the clean build made its own
+    _edit(files[6], r"^TAGS:", "TAGS: ZZSAVED")
+    build(content, out, Config(), jobs=1)
+    assert made == []
+    _same_as_clean(content, out, tmp_path, "clean3")
+    saved = record.read(cache)
+    assert saved.index != token  # a tag: the index changed, and is saved as it is now
+    kept = {e.id: e for entries, _ in saved.units.values() for e in entries}
+    read = record.read_index(cache, saved.index, kept)
+    assert read is not None and read[0].by_tag == real(kept).by_tag and "ZZSAVED" in read[0].by_tag

@@ -17,7 +17,7 @@ from generator import build as build_module
 from generator import delta, record
 from generator.build import build
 from generator.config import Config
-from generator.scan import is_input_name, restat, scan
+from generator.scan import is_input_name, parts, restat, scan, scan_part
 from generator.warm import Warm
 
 
@@ -49,6 +49,19 @@ def folder(tmp_path: Path) -> Path:
 def test_scan_takes_inputs_only(folder: Path) -> None:
     assert [rel for rel, _, _ in scan(folder)] == ["a/07USNATO577.txt", "a/b/09CAIRO1.txt", "a/pages/kept.txt",
                                                    "a.txt", "z/cables.csv"]
+
+
+def test_a_scan_in_parts_is_the_scan_of_the_whole_folder(folder: Path) -> None:
+    """The workers' parts of a scan (``build.py``), joined in turn, are the whole scan."""
+    for n in range(5):
+        (folder / f"x{n}.txt").write_text("x", encoding="utf-8")
+    whole = scan(folder)
+    assert len(whole) == 10
+    for n in (1, 2, 3, 4, 7, 40):
+        runs = parts(folder, n)
+        assert 1 <= len(runs) <= n and all(runs)
+        assert [f for names in runs for f in scan_part((folder, names))] == whole, n
+    assert parts(folder / "missing", 2) == [[]] and scan_part((folder / "missing", [])) == []
 
 
 def _changed(folder: Path, *rels: str) -> list[str]:
@@ -128,9 +141,9 @@ def _edit(path: Path, pattern: str, new: str) -> None:
 def test_builds_from_the_warm_state_are_clean_builds(content: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     reads, scans, patches = [], [], []
-    real_read, real_scan, real_patch = record.read, build_module.scan, delta.patch_index
+    real_read, real_scan, real_patch = record.read, build_module.scan_part, delta.patch_index
     monkeypatch.setattr(record, "read", lambda *a: reads.append(1) or real_read(*a))
-    monkeypatch.setattr(build_module, "scan", lambda *a: scans.append(1) or real_scan(*a))
+    monkeypatch.setattr(build_module, "scan_part", lambda *a: scans.append(1) or real_scan(*a))
     monkeypatch.setattr(delta, "patch_index", lambda *a: patches.append(1) or real_patch(*a))
     out, warm = tmp_path / "out", Warm()
     build(content, out, Config(), jobs=1, warm=warm)  # before the watch: its scan is not kept
