@@ -112,11 +112,15 @@ def _stage(target: str | Path, data: bytes) -> None:
 
 
 def link(source: str | Path, target: str | Path) -> None:
-    """Hard-link ``source`` at ``target`` (copying where links are not possible)."""
+    """Hard-link ``source`` at ``target`` (copying where links are not possible);
+    FileNotFoundError when ``source`` is gone."""
     try:
         _link_or_copy(source, target)
     except FileNotFoundError:
-        if os.path.isdir(os.path.dirname(target)):  # the source is gone
+        # The target's folder is missing, or the source is gone. Not asked of the folder: the
+        # other workers make folders meanwhile (one made after this failed, the source was
+        # taken for gone, and a build failed).
+        if not os.path.exists(source):
             raise
         os.makedirs(os.path.dirname(target), exist_ok=True)  # folders made only when missing, as _stage
         _link_or_copy(source, target)
@@ -127,8 +131,10 @@ def _link_or_copy(source: str | Path, target: str | Path) -> None:
         os.link(source, target)
     except FileExistsError:
         pass
+    except FileNotFoundError:
+        raise  # a copy would not find them either
     except OSError:
-        shutil.copy2(source, target)  # a source gone: FileNotFoundError from here
+        shutil.copy2(source, target)
 
 
 def begin(output: Path) -> None:

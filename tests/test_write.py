@@ -39,6 +39,25 @@ def test_link_makes_the_folder_keeps_an_existing_link_and_says_when_the_source_i
         write.link(tmp_path / "gone.html", tmp_path / "other" / "gone.html")
 
 
+def test_link_is_not_misled_by_a_folder_another_worker_makes_meanwhile(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race that once failed a build: the folder is missing when the link is tried, and
+    another worker makes it before the failure is looked into. The source is there: linked."""
+    (tmp_path / "a.html").write_bytes(b"A")
+    real, calls = write._link_or_copy, []
+
+    def racing(source: object, target: str | Path) -> None:
+        calls.append(target)
+        if len(calls) == 1:
+            Path(target).parent.mkdir()  # the other worker
+            raise FileNotFoundError(2, "No such file or directory", str(target))
+        real(source, target)
+
+    monkeypatch.setattr(write, "_link_or_copy", racing)
+    write.link(tmp_path / "a.html", tmp_path / "tag" / "a.html")
+    assert (tmp_path / "tag" / "a.html").read_bytes() == b"A" and len(calls) == 2
+
+
 def test_fresh_build_then_swap_keeps_unchanged_inode(tmp_path: Path) -> None:
     out = tmp_path / "output"
     write.begin(out)
