@@ -51,6 +51,18 @@ def test_scan_takes_inputs_only(folder: Path) -> None:
                                                    "a.txt", "z/cables.csv"]
 
 
+def test_a_scan_by_paths_is_the_scan_by_folder_descriptors(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where folders cannot be listed by descriptor (not Linux), the scan goes by paths: the same."""
+    import generator.scan as scan_module
+
+    (folder / "a" / "b" / "link.txt").symlink_to(folder / "a.txt")
+    (folder / "a" / "gone.txt").symlink_to(folder / "missing")  # a dangling link: unreadable
+    by_fd = scan(folder)
+    assert ("a/gone.txt", -1, -1) in by_fd and any(f[0] == "a/b/link.txt" and f[1] > 0 for f in by_fd)
+    monkeypatch.setattr(scan_module, "_BY_FD", False)
+    assert scan(folder) == by_fd
+
+
 def test_a_scan_in_parts_is_the_scan_of_the_whole_folder(folder: Path) -> None:
     """The workers' parts of a scan (``build.py``), joined in turn, are the whole scan."""
     for n in range(5):
