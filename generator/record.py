@@ -111,12 +111,24 @@ def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object], pac
     folder = cache_root / UNITS
     if not old_units:  # a first build, or one after a code change: no shard is worth keeping
         shutil.rmtree(folder, ignore_errors=True)
-    shards: dict[str, dict] = {k[:2]: {} for k in manifest.units.keys() ^ old_units.keys()}
+    changed = manifest.units.keys() ^ old_units.keys()
+    shards: dict[str, dict] = {k[:2]: {} for k in changed}
     if shards:
-        for key, unit in manifest.units.items():
-            shard = shards.get(key[:2])
-            if shard is not None:
-                shard[key] = unit
+        # A few shards (an edit): each holds the units its file held and those that came, if
+        # still there; else a pass over every unit (0.13 s for the release's) finds their units.
+        held = {name: _shard_keys(folder / f"{paths.safe_name(name)}.pickle", manifest.code)
+                for name in shards} if len(shards) <= 8 and old_units else {}
+        if held and None not in held.values():
+            units = manifest.units
+            for key in changed:
+                held[key[:2]].append(key)  # type: ignore[union-attr]
+            for name, keys in held.items():
+                shards[name] = {k: units[k] for k in keys if k in units}  # type: ignore[union-attr]
+        else:
+            for key, unit in manifest.units.items():
+                shard = shards.get(key[:2])
+                if shard is not None:
+                    shard[key] = unit
         memo: dict = {}
         for name, shard in sorted(shards.items()):
             write.write_file(folder / f"{paths.safe_name(name)}.pickle",
@@ -130,6 +142,16 @@ def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object], pac
     rest = tuple(getattr(manifest, name) for name in _FIELDS)
     write.write_file(cache_root / MANIFEST, marshal.dumps((_HEADER, rest)))
     (cache_root / "manifest.pickle").unlink(missing_ok=True)  # the record as earlier versions wrote it
+
+
+def _shard_keys(path: Path, code: str) -> list[str] | None:
+    """The unit keys of a shard file written by ``code``; None when it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            shard_code, shard = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+        return None
+    return list(shard) if shard_code == code and isinstance(shard, dict) else None
 
 
 def _shared(units: dict[str, tuple[list[Entry], list[Diagnostic]]], memo: dict) -> dict:

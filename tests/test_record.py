@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from generator import record
 from generator.archive import Entry
 from generator.model import WARNING, Diagnostic
@@ -35,3 +37,36 @@ def test_units_read_back_as_saved_with_equal_tags_one_object(tmp_path: Path) -> 
         assert len({id(e.origin) for e in entries}) == 1 and len({id(e.classification) for e in entries}) == 1
         assert len({id(t) for e in entries for t in e.tags if t == "PREL"}) == 1
         assert len({id(e.tags) for e in entries}) == len({e.tags for e in entries})
+
+
+def test_a_save_after_a_few_changes_rewrites_their_shards_with_every_unit_of_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit's save makes each changed shard from its file and the units that came: read back,
+    the record is the build's; also when a shard is new, or its file was lost (then every unit
+    is looked at)."""
+    units = {f"{i % 5}{i % 2}{i}": ([_entry(i, ("PREL",))], []) for i in range(60)}
+    record.save(tmp_path, record.Manifest(code="c1", units=units), {})
+    now = dict(units)
+    del now["0010"]  # a unit gone from shard 00, one come to it
+    now["00new"] = ([_entry(70, ("PGOV",))], [])
+    edited = next(k for k in units if k.startswith("11"))  # an edited file: its unit under a new key
+    now["11edited"] = ([now.pop(edited)[0][0]._replace(subject="EDITED")], [])
+    passes = []
+    monkeypatch.setattr(record, "_shard_keys", _spy(record._shard_keys, passes))
+    record.save(tmp_path, record.Manifest(code="c1", units=now), units)
+    assert sorted(passes) == ["00.pickle", "11.pickle"]  # from their files
+    assert record.read(tmp_path).units == now
+    later = {**now, "77new": ([_entry(71, ())], [])}  # a shard that was not
+    record.save(tmp_path, record.Manifest(code="c1", units=later), now)
+    assert record.read(tmp_path).units == later
+    (tmp_path / record.UNITS / "00.pickle").write_bytes(b"lost")
+    last = {**later, "00more": ([_entry(73, ())], [])}
+    record.save(tmp_path, record.Manifest(code="c1", units=last), later)
+    assert record.read(tmp_path).units == last
+
+
+def _spy(fn, calls: list[str]):
+    def spied(path: Path, code: str):
+        calls.append(path.name)
+        return fn(path, code)
+    return spied
