@@ -226,12 +226,15 @@ def read_index(cache_root: Path, token: str, entries: dict[str, Entry]) -> tuple
             and isinstance(data[1], tuple) and len(data[1]) == 2 + len(_LISTS)):
         return None
     packed = data[1]
-    order = packed[0].split(_SEP) if entries else []
-    years = packed[1].split(_SEP) if entries else []
-    if len(order) != len(entries) or len(years) != len(order):
+    try:  # a file of this token holds what pack_index made, unless damaged within
+        order = packed[0].split(_SEP) if entries else []
+        years = packed[1].split(_SEP) if entries else []
+        if len(order) != len(entries) or len(years) != len(order):
+            return None
+        archive = Archive(entries, order=order, year_of=dict(zip(order, years, strict=True)))
+        for name, lists in zip(_LISTS, packed[2:], strict=True):
+            setattr(archive, name, {k: v.split(_SEP) for k, v in lists.items()})
+    except (AttributeError, TypeError, ValueError):
         return None
-    archive = Archive(entries, order=order, year_of=dict(zip(order, years, strict=True)))
-    for name, lists in zip(_LISTS, packed[2:], strict=True):
-        setattr(archive, name, {k: v.split(_SEP) for k, v in lists.items()})
     archive.neighbours = neighbours(archive.by_origin)
     return archive, packed

@@ -334,6 +334,11 @@ def test_an_index_that_cannot_be_packed_or_read_is_not_used(tmp_path: Path) -> N
     assert record.read_index(tmp_path, "", kept) is None
     (tmp_path / record.INDEX).write_bytes(b"\x00garbage")
     assert record.read_index(tmp_path, token, kept) is None
+    import marshal
+
+    strange = ("\0".join(kept), "\0".join(["2009"] * 10), {"A": 1}, {}, {}, {}, {}, {})
+    (tmp_path / record.INDEX).write_bytes(marshal.dumps((token, strange)))  # the token, not the shape
+    assert record.read_index(tmp_path, token, kept) is None
     record.save(tmp_path, record.Manifest(), {}, None)
     assert record.read(tmp_path).index == ""
 
