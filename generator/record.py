@@ -91,14 +91,20 @@ def _load_units(cache_root: Path, code: str) -> dict[str, tuple[list[Entry], lis
     except OSError:
         return units
     for path in shards:
-        try:
-            with open(path, "rb") as f:
-                shard_code, shard = pickle.load(f)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
-            continue
-        if shard_code == code and isinstance(shard, dict):
+        shard = _read_shard(path, code)
+        if shard is not None:
             units.update(shard)
     return units
+
+
+def _read_shard(path: Path, code: str) -> dict | None:
+    """The units of a shard file written by ``code``; None when it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            shard_code, shard = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+        return None
+    return shard if shard_code == code and isinstance(shard, dict) else None
 
 
 def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object], packed_index: Packed | None = None,
@@ -116,14 +122,13 @@ def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object], pac
     if shards:
         # A few shards (an edit): each holds the units its file held and those that came, if
         # still there; else a pass over every unit (0.13 s for the release's) finds their units.
-        held = {name: _shard_keys(folder / f"{paths.safe_name(name)}.pickle", manifest.code)
+        held = {name: _read_shard(folder / f"{paths.safe_name(name)}.pickle", manifest.code)
                 for name in shards} if len(shards) <= 8 and old_units else {}
         if held and None not in held.values():
             units = manifest.units
-            for key in changed:
-                held[key[:2]].append(key)  # type: ignore[union-attr]
-            for name, keys in held.items():
-                shards[name] = {k: units[k] for k in keys if k in units}  # type: ignore[union-attr]
+            for name, shard in held.items():
+                keys = [*shard, *(k for k in changed if k[:2] == name)]  # type: ignore[union-attr]
+                shards[name] = {k: units[k] for k in keys if k in units}
         else:
             for key, unit in manifest.units.items():
                 shard = shards.get(key[:2])
@@ -142,16 +147,6 @@ def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object], pac
     rest = tuple(getattr(manifest, name) for name in _FIELDS)
     write.write_file(cache_root / MANIFEST, marshal.dumps((_HEADER, rest)))
     (cache_root / "manifest.pickle").unlink(missing_ok=True)  # the record as earlier versions wrote it
-
-
-def _shard_keys(path: Path, code: str) -> list[str] | None:
-    """The unit keys of a shard file written by ``code``; None when it cannot be read."""
-    try:
-        with open(path, "rb") as f:
-            shard_code, shard = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
-        return None
-    return list(shard) if shard_code == code and isinstance(shard, dict) else None
 
 
 def _shared(units: dict[str, tuple[list[Entry], list[Diagnostic]]], memo: dict) -> dict:
@@ -193,9 +188,8 @@ def pack_index(archive: Archive, last: tuple[Archive, Packed] | None = None) -> 
     as ``delta.patch_index`` leaves them) are taken packed from it (an edit joins a few lists,
     not all)."""
     join = _SEP.join
-    base, base_packed = last if last is not None else (None, None)
-    if base is not None and base_packed is not None and archive.order is base.order \
-            and archive.year_of is base.year_of:
+    base, base_packed = last if last is not None and last[1] is not None else (None, ())
+    if base is not None and archive.order is base.order and archive.year_of is base.year_of:
         order, years = base_packed[0], base_packed[1]
     else:
         order, years = join(archive.order), join([archive.year_of[i] for i in archive.order])
@@ -204,8 +198,8 @@ def pack_index(archive: Archive, last: tuple[Archive, Packed] | None = None) -> 
     lists = []
     for n, name in enumerate(_LISTS):
         now = getattr(archive, name)
-        was = getattr(base, name) if base is not None and base_packed is not None else {}
-        packed = base_packed[2 + n] if was else {}
+        was = getattr(base, name) if base is not None else {}
+        packed = base_packed[2 + n] if base is not None else {}
         if now is was:
             lists.append(packed)
         else:

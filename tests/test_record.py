@@ -52,7 +52,7 @@ def test_a_save_after_a_few_changes_rewrites_their_shards_with_every_unit_of_the
     edited = next(k for k in units if k.startswith("11"))  # an edited file: its unit under a new key
     now["11edited"] = ([now.pop(edited)[0][0]._replace(subject="EDITED")], [])
     passes = []
-    monkeypatch.setattr(record, "_shard_keys", _spy(record._shard_keys, passes))
+    monkeypatch.setattr(record, "_read_shard", _spy(record._read_shard, passes))
     record.save(tmp_path, record.Manifest(code="c1", units=now), units)
     assert sorted(passes) == ["00.pickle", "11.pickle"]  # from their files
     assert record.read(tmp_path).units == now
