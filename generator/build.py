@@ -37,7 +37,7 @@ from .config import Config, ConfigError, load_config
 from .load import load_units
 from .model import ERROR, WARNING, Diagnostic
 from .parse.tags import GLOSSARY
-from .scan import parts, scan_part
+from .scan import Columns, join, parts, scan_part
 from .views import Link, SiteInfo
 from .warm import Warm
 from .workers import BuildError, Pool, render_task, search_partial_path
@@ -134,7 +134,9 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             if old.code:  # parsed by other code: none of the cache can be used (no worker has it open yet)
                 pool.cache.clear()
             old = record.Manifest(pages=old.pages)
-        stamps = [f for part in scanned for f in part()] if scanned is not None else stamps
+        stamps = join(part() for part in scanned) if scanned is not None else stamps
+        if isinstance(stamps, Columns):  # for the next build to compare its scan with
+            new.scan = tuple(stamps)
         entries, diagnostics = load_units(content, stamps, old, new, pool, progress, taken.changes)
         result.phases["load"] = time.monotonic() - start
         # 2. index
@@ -391,13 +393,16 @@ def _render(pool: Pool, archive: Archive, rows: site.Rows, cable_todo: dict[str,
     return pool.imap(render_task, tasks(), progress, "rendering", total=len(cable_todo) + -(-len(pages) // 50))
 
 
-def run_build(args) -> int:
-    """The ``cablesite build`` command."""
+def run_build(args, hold: list[object] | None = None) -> int:
+    """The ``cablesite build`` command; ``hold`` takes the build's record and index (``cli.entry``)."""
     try:
         config = load_config(args.config or args.content / "cablesite.toml",
                              base_url=args.base_url, theme=args.theme)
         progress = not args.quiet and sys.stderr.isatty()
-        result = build(args.content, args.output, config, jobs=args.jobs, progress=progress)
+        warm = Warm()
+        if hold is not None:
+            hold.append(warm)
+        result = build(args.content, args.output, config, jobs=args.jobs, progress=progress, warm=warm)
     except (ConfigError, BuildError, write.UnsafePath) as exc:
         print(f"cablesite: error: {exc}", file=sys.stderr)
         return 1

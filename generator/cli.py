@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -48,13 +49,15 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, hold: list[object] | None = None) -> int:
+    """Run the command of ``argv``; ``hold`` (for :func:`entry`) takes what a build leaves
+    in memory, so that it is not freed on return."""
     args = make_parser().parse_args(argv)
     try:
         if args.command == "build":
             from .build import run_build
 
-            return run_build(args)
+            return run_build(args, hold)
         if args.command == "serve":
             from .serve import run_serve
 
@@ -71,3 +74,16 @@ def main(argv: list[str] | None = None) -> int:
         print("cablesite: interrupted", file=sys.stderr)
         return 130
     return 2
+
+
+def entry() -> None:
+    """The ``cablesite`` program: :func:`main`, then the process ends at once. Freeing the
+    record and index of a build of the 251,287 cables of the release, object by object,
+    took 0.17 s of a one-cable edit's 3 s; the operating system takes them back at once.
+    Every file was written, and the worker processes joined, before :func:`main` returned."""
+    held: list[object] = []
+    code = main(hold=held)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say there
+            stream.flush()
+    os._exit(code)

@@ -8,6 +8,7 @@ content hash. Only the cables' metadata (:class:`~generator.archive.Entry`) come
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Iterable
 from itertools import chain
 from operator import itemgetter
@@ -16,25 +17,40 @@ from pathlib import Path
 from .archive import Entry
 from .model import ERROR, Diagnostic
 from .record import Manifest
-from .scan import Changes
+from .scan import Changes, Columns, Stamps, changed_since, stamps
 from .workers import Pool, parse_units
 
 
-def load_units(content: Path, files: list[tuple[str, int, int]], old: Manifest, new: Manifest, pool: Pool,
+def load_units(content: Path, files: Stamps | Columns, old: Manifest, new: Manifest, pool: Pool,
                progress: bool, changes: Changes | None = None) -> tuple[list[Entry], list[Diagnostic]]:
     """Entries and diagnostics of every unit; unchanged files come from the manifest.
-    ``files``: :func:`~generator.scan.scan` of the ``content`` folder; ``changes``: when
-    known (``cablesite serve``: :func:`~generator.scan.restat`), the only files whose stamps
-    may differ from the record's."""
+    ``files``: :func:`~generator.scan.scan` of the ``content`` folder (or its columns);
+    ``changes``: when known (``cablesite serve``: :func:`~generator.scan.restat`), the only
+    files whose stamps may differ from the record's. Else, when the record's scan
+    (:attr:`Manifest.scan`) lists the same files, the comparison of the two says which."""
     entries: list[Entry] = []
     diagnostics: list[Diagnostic] = []
     tasks: list[tuple[str, str, int, int, frozenset[str]]] = []
-    stamps: dict[str, tuple[int, int]] = {}
+    stamped: dict[str, tuple[int, int]] = {}
     old_files, old_units, new_files, new_units = old.files, old.units, new.files, new.units
-    if changes is not None and old_files and not old.csv_units:
+    # A record of one-unit files that holds every file's unit and no other: its files'
+    # units can be taken as they are (and only the others looked at below).
+    one_unit = bool(old_files) and not old.csv_units
+    if changes is not None and one_unit:  # a record kept in memory: it is
         files = _take_known(files, changes, old, new)
-    elif old_files and not old.csv_units and old_units.keys() == set(map(itemgetter(2), old_files.values())):
-        files = _take_unchanged(files, old, new)  # then only the others are looked at below
+    else:
+        # The unit keys hold their file's path (``workers.unit_key``), so the files' keys are
+        # all different, and the units came only from these files: as many of each is the
+        # same keys, unless a shard of the record was lost (fewer units).
+        whole = one_unit and len(old_units) == len(old_files)
+        changes = changed_since(files, Columns(*old.scan)) \
+            if whole and isinstance(files, Columns) and old.scan else None
+        if changes is not None:
+            files = _take_known(files, changes, old, new)
+        else:
+            files = stamps(files) if isinstance(files, Columns) else files
+            if whole and old_units.keys() == set(map(itemgetter(2), old_files.values())):
+                files = _take_unchanged(files, old, new)
     for rel, size, mtime in files:
         prev = old_files.get(rel)
         if prev is not None and prev[0] == size and prev[1] == mtime and prev[2] in old_units:
@@ -44,7 +60,7 @@ def load_units(content: Path, files: list[tuple[str, int, int]], old: Manifest, 
         if size < 0:
             diagnostics.append(Diagnostic(rel, 0, ERROR, "cannot read the file"))
             continue
-        stamp = stamps[rel] = (size, mtime)
+        stamp = stamped[rel] = (size, mtime)
         keys = old.csv_units.get(rel, [prev[2]] if prev else [])
         if rel in old.csv_units and prev and prev[:2] == stamp and keys and all(k in old.units for k in keys):
             new.files[rel] = prev  # a big cables.csv as the record has it (a one-unit file: above)
@@ -75,9 +91,9 @@ def load_units(content: Path, files: list[tuple[str, int, int]], old: Manifest, 
         new.units[res.key] = old.units[res.key] if res.known else (res.entries, res.diagnostics)
         if res.source in new.csv_units:
             new.csv_units[res.source].append(res.key)
-            new.files[res.source] = (*stamps[res.source], "")
+            new.files[res.source] = (*stamped[res.source], "")
         else:
-            new.files[res.source] = (*stamps[res.source], res.key)
+            new.files[res.source] = (*stamped[res.source], res.key)
     units = new.units.values()
     entries = list(chain.from_iterable(map(itemgetter(0), units)))
     diagnostics.extend(chain.from_iterable(map(itemgetter(1), units)))
@@ -97,14 +113,20 @@ def _take_unchanged(files: list[tuple[str, int, int]], old: Manifest, new: Manif
     return others
 
 
-def _take_known(files: list[tuple[str, int, int]], changes: Changes, old: Manifest,
-                new: Manifest) -> list[tuple[str, int, int]]:
-    """:func:`_take_unchanged` for a record kept in memory (each file's unit, and no other, as
-    the build that made it left it) and the files whose stamps may have changed since; the
-    files the record lacks (unreadable, or no cable in them) are read again, as always."""
+def _take_known(files: Stamps | Columns, changes: Changes, old: Manifest, new: Manifest) -> Stamps:
+    """:func:`_take_unchanged` for a record that holds each file's unit and no other, and the
+    files whose stamps may have changed since; the files the record lacks (unreadable, or
+    no cable in them) are read again, as always."""
     _copy_record_but(old, new, changes)
     old_files = old.files
-    return [f for f in files if f[0] in changes or f[0] not in old_files]
+    if not isinstance(files, Columns):
+        return [f for f in files if f[0] in changes or f[0] not in old_files]
+    if files.names.count("\0") + bool(files.names) == len(old_files):  # every file is in the record
+        return [(rel, *stamp) for rel, stamp in changes.items() if stamp is not None]
+    names = files.names.split("\0") if files.names else []
+    look = [i for i, name in enumerate(names) if name in changes or name not in old_files]
+    sizes, mtimes = array("q", files.sizes), array("q", files.mtimes)
+    return [(names[i], sizes[i], mtimes[i]) for i in look]
 
 
 def _copy_record_but(old: Manifest, new: Manifest, rels: Iterable[str]) -> None:

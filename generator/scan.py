@@ -16,8 +16,10 @@ from __future__ import annotations
 import bisect
 import os
 import stat
+from array import array
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 CABLE_SUFFIXES = frozenset({".html", ".htm", ".txt", ".md", ".csv", ".text", ""})
 Stamps = list[tuple[str, int, int]]
@@ -92,9 +94,68 @@ def parts(content: Path, n: int) -> list[list[str]]:
     return [names[i : i + size] for i in range(0, len(names), size)] or [[]]
 
 
-def scan_part(task: tuple[Path, list[str]]) -> Stamps:
-    """:func:`scan` of one of :func:`parts` (a task for a worker)."""
-    return scan(*task)
+def scan_part(task: tuple[Path, list[str]]) -> Columns:
+    """:func:`scan` of one of :func:`parts` (a task for a worker), in :class:`Columns`."""
+    return columns(scan(*task))
+
+
+class Columns(NamedTuple):
+    """A scan in three columns: what the workers send back and the build record keeps.
+
+    251,287 ``(path, size, mtime)`` tuples took the main process 0.25 s to unpickle and 0.2 s
+    to compare with the record's; as columns they come in three objects, and
+    :func:`changed_since` compares them in a few milliseconds."""
+
+    names: str = ""
+    """The paths, joined by ``"\\0"`` (which no path holds)."""
+    sizes: bytes = b""
+    """The sizes, as machine integers (``array("q")``)."""
+    mtimes: bytes = b""
+    """The ``mtime_ns``, as machine integers."""
+
+
+def columns(files: Stamps) -> Columns:
+    """``files`` as :class:`Columns`."""
+    return Columns("\0".join([f[0] for f in files]), array("q", [f[1] for f in files]).tobytes(),
+                   array("q", [f[2] for f in files]).tobytes())
+
+
+def join(parts: Iterable[Columns]) -> Columns:
+    """The columns of consecutive parts of a scan, as one."""
+    parts = list(parts)
+    return Columns("\0".join([p.names for p in parts if p.names]), b"".join(p.sizes for p in parts),
+                   b"".join(p.mtimes for p in parts))
+
+
+def stamps(cols: Columns) -> Stamps:
+    """``cols`` as a list of ``(path, size, mtime_ns)``."""
+    if not cols.names:
+        return []
+    return list(zip(cols.names.split("\0"), array("q", cols.sizes), array("q", cols.mtimes), strict=True))
+
+
+_BLOCK = 8 << 10
+"""Bytes of a column compared at once; only a block that differs is looked at by integer."""
+
+
+def changed_since(new: Columns, old: Columns) -> Changes | None:
+    """The files whose stamps in ``new`` differ from ``old``'s, with their new stamps, when
+    both scans list the same paths; ``None`` when they do not (a file came or went)."""
+    if new.names != old.names or len(new.sizes) != len(old.sizes) or len(new.mtimes) != len(old.mtimes) \
+            or len(new.sizes) != len(new.mtimes) or len(new.sizes) % 8:
+        return None
+    differ: set[int] = set()
+    for a, b in ((new.sizes, old.sizes), (new.mtimes, old.mtimes)):
+        for start in range(0, len(a), _BLOCK):
+            if a[start : start + _BLOCK] != b[start : start + _BLOCK]:
+                pairs = zip(array("q", a[start : start + _BLOCK]), array("q", b[start : start + _BLOCK]), strict=True)
+                differ.update(start // 8 + i for i, (x, y) in enumerate(pairs) if x != y)
+    if not differ:
+        return {}
+    names, sizes, mtimes = new.names.split("\0"), array("q", new.sizes), array("q", new.mtimes)
+    if len(names) != len(sizes):
+        return None
+    return {names[i]: (sizes[i], mtimes[i]) for i in sorted(differ)}
 
 
 def _order(item: tuple[str, int, int]) -> list[str]:

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from .archive import Archive
 from .record import MANIFEST, Manifest, Packed
-from .scan import Changes, Stamps, restat
+from .scan import Changes, Columns, Stamps, restat, stamps
 
 
 def _stamp(cache_root: Path) -> tuple[int, int, int] | None:
@@ -100,10 +100,10 @@ class Warm:
         self.where = self.manifest = self.stamp = self.files = self.archive = self.packed = None
         return taken
 
-    def keep(self, content: Path, output: Path, cache_root: Path, manifest: Manifest, files: Stamps,
+    def keep(self, content: Path, output: Path, cache_root: Path, manifest: Manifest, files: Stamps | Columns,
              index: tuple[Archive, Packed | None] | None) -> None:
         """What a build that succeeded leaves: its record (as saved), its scan and its index
         (with its packed form, or ``None``)."""
         self.where, self.manifest, self.stamp = (content, output), manifest, _stamp(cache_root)
         self.archive, self.packed = index if index is not None else (None, None)
-        self.files = files if self.tracked else None
+        self.files = (stamps(files) if isinstance(files, Columns) else files) if self.tracked else None

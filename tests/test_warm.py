@@ -9,6 +9,7 @@ import random
 import re
 import shutil
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 from conftest import need_corpus
@@ -17,7 +18,17 @@ from generator import build as build_module
 from generator import delta, record
 from generator.build import build
 from generator.config import Config
-from generator.scan import is_input_name, parts, restat, scan, scan_part
+from generator.scan import (
+    Columns,
+    changed_since,
+    columns,
+    is_input_name,
+    parts,
+    restat,
+    scan,
+    scan_part,
+    stamps,
+)
 from generator.warm import Warm
 
 
@@ -72,8 +83,8 @@ def test_a_scan_in_parts_is_the_scan_of_the_whole_folder(folder: Path) -> None:
     for n in (1, 2, 3, 4, 7, 40):
         runs = parts(folder, n)
         assert 1 <= len(runs) <= n and all(runs)
-        assert [f for names in runs for f in scan_part((folder, names))] == whole, n
-    assert parts(folder / "missing", 2) == [[]] and scan_part((folder / "missing", [])) == []
+        assert [f for names in runs for f in stamps(scan_part((folder, names)))] == whole, n
+    assert parts(folder / "missing", 2) == [[]] and scan_part((folder / "missing", [])) == Columns()
 
 
 def _changed(folder: Path, *rels: str) -> list[str]:
@@ -128,6 +139,87 @@ def test_restat_is_a_scan_over_random_changes(tmp_path: Path) -> None:
         got = restat(root, files, [str(path)])
         assert got is not None and got[0] == scan(root), rel
         files = got[0]
+
+
+def test_columns_hold_the_scan_and_tell_which_stamps_changed() -> None:
+    """The workers send their scans as columns (``scan.Columns``), and the build compares
+    them with the record's: the files it finds changed are those whose stamps differ."""
+    rng = random.Random(11)
+    assert stamps(columns([])) == [] and changed_since(Columns(), Columns()) == {}
+    for n in (1, 5, 1023, 1024, 1025, 5000):  # either side of a compared block (1,024 files)
+        files = [(f"{i // 100:03d}/0{i}CABLE.txt", rng.randrange(-1, 10**6), rng.randrange(-1, 2**62))
+                 for i in range(n)]
+        cols = columns(files)
+        assert stamps(cols) == files and changed_since(cols, cols) == {}
+        for _ in range(20):
+            now = list(files)
+            for i in rng.sample(range(n), rng.randrange(1, min(n, 6) + 1)):
+                rel, size, mtime = now[i]
+                now[i] = (rel, size + rng.choice((0, 1)), mtime + rng.choice((0, -1, 7)))
+            want = {rel: (size, mtime) for (rel, size, mtime), old in zip(now, files, strict=True)
+                    if (size, mtime) != old[1:]}
+            assert changed_since(columns(now), cols) == want
+        assert changed_since(columns(files[1:]), cols) is None  # a file went
+        assert changed_since(columns([*files, ("zz.txt", 1, 1)]), cols) is None  # a file came
+        renamed = [(f"{files[0][0]}x", *files[0][1:]), *files[1:]]
+        assert changed_since(columns(renamed), cols) is None
+        assert changed_since(cols, Columns(cols.names, cols.sizes[:-8], cols.mtimes)) is None  # damaged
+
+
+def test_a_build_reads_only_the_files_whose_stamps_changed(content: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """From the record's scan, a build reads the files that changed and nothing else; a
+    record whose scan is damaged or lacks a unit is compared file by file. Each gives a
+    clean build's output."""
+    from generator import load
+
+    read: list[str] = []
+    real = load.parse_units
+    monkeypatch.setattr(load, "parse_units", lambda batch: read.extend(t[1] for t in batch) or real(batch))
+    compared: list[object] = []
+    real_compare = load.changed_since
+    monkeypatch.setattr(load, "changed_since", lambda *a: compared.append(real_compare(*a)) or compared[-1])
+    cables = sorted((content / "cables").iterdir())
+    (content / "cables" / "empty.txt").write_bytes(b"")  # a unit of no cable and a diagnostic
+    out = tmp_path / "out"
+    build(content, out, Config(), jobs=1)
+    cache = tmp_path / ".out.cache"
+    assert record.read(cache).scan == tuple(build_module.join([scan_part((content, ["cables"]))]))
+    steps = [
+        ("subject", lambda: _edit(cables[3], r"^SUBJECT:", "SUBJECT: COLUMNS")),
+        ("touched", lambda: os.utime(cables[6])),
+        ("damaged scan", lambda: _damage_scan(cache)),
+        ("shard gone", lambda: (_edit(cables[2], r"^SUBJECT:", "SUBJECT: SHARD"),
+                                (cache / record.UNITS / f"{_unit(cache, cables[1])[:2]}.pickle").unlink())),
+    ]
+    for n, (what, change) in enumerate(steps):
+        change()
+        read.clear()
+        compared.clear()
+        build(content, out, Config(), jobs=1)
+        assert compared == {"subject": [{f"cables/{cables[3].name}": ANY}],
+                            "touched": [{f"cables/{cables[6].name}": ANY}],
+                            "damaged scan": [None], "shard gone": []}[what], what
+        wanted = {"subject": [f"cables/{cables[3].name}"], "touched": [f"cables/{cables[6].name}"],
+                  "damaged scan": []}.get(what)
+        if wanted is not None:
+            assert sorted(read) == wanted, what
+        else:  # compared file by file: the edited file and the lost shard's
+            assert {f"cables/{cables[1].name}", f"cables/{cables[2].name}"} <= set(read), what
+            assert len(read) < len(cables), what
+        clean = tmp_path / f"clean{n}"
+        build(content, clean, Config(), jobs=1)
+        assert tree(out) == tree(clean), what
+
+
+def _damage_scan(cache: Path) -> None:
+    manifest = record.read(cache)
+    manifest.scan = (manifest.scan[0], b"\1" * 3, manifest.scan[2])  # not whole integers
+    record.save(cache, manifest, manifest.units)
+
+
+def _unit(cache: Path, path: Path) -> str:
+    return record.read(cache).files[f"cables/{path.name}"][2]
 
 
 # -- builds from the warm state -----------------------------------------------------------------
