@@ -29,13 +29,16 @@ MAX_EDITED = 2000
 """More cables changed than this: plan every page (the pass costs less than the checks)."""
 
 
-def edited(old_units: Units, new_units: Units, entries: Sequence[Entry],
-           kept: Mapping[str, Entry]) -> dict[str, Entry] | None:
+def edited(old_units: Units, new_units: Units, entries: Sequence[Entry], kept: Mapping[str, Entry],
+           changed: set[str] | None = None) -> dict[str, Entry] | None:
     """Id -> its last parse, of every cable that the build's new units hold and that changed,
-    when they are all edits of cables that stay where they were; ``None`` otherwise."""
-    gone = [e for k in old_units.keys() - new_units.keys() for e in old_units[k][0]]
-    came = [e for k in new_units.keys() - old_units.keys() for e in new_units[k][0]]
-    if not came and not gone and old_units.keys() == new_units.keys():
+    when they are all edits of cables that stay where they were; ``None`` otherwise.
+    ``changed``: the keys of the units that came or went, when known (``load.load_units``)."""
+    if changed is None:
+        changed = old_units.keys() ^ new_units.keys()
+    gone = [e for k in changed if k not in new_units for e in old_units[k][0]]
+    came = [e for k in changed if k not in old_units for e in new_units[k][0]]
+    if not changed:
         return {}  # files touched, none changed (a checkout, an editor's save): the same cables
     if not came or len(came) != len(gone) or len(came) > MAX_EDITED:
         return None

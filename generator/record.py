@@ -114,16 +114,18 @@ def _read_shard(path: Path, code: str) -> dict | None:
 
 
 def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object], packed_index: Packed | None = None,
-         saved_index: tuple[str, Packed | None] | None = None) -> None:
+         saved_index: tuple[str, Packed | None] | None = None, changed: set[str] | None = None) -> None:
     """Write the record: the shards of units that came or went since ``old_units``, the index
     (:func:`pack_index` of the record's cables), then the rest. ``saved_index``: the token and
     packed form of the index saved with the last record; the same index is not written again
-    (an edit of a subject or a text leaves it as it was)."""
+    (an edit of a subject or a text leaves it as it was). ``changed``: the keys of the units
+    that came or went since ``old_units``, when known."""
     cache_root.mkdir(parents=True, exist_ok=True)
     folder = cache_root / UNITS
     if not old_units:  # a first build, or one after a code change: no shard is worth keeping
         shutil.rmtree(folder, ignore_errors=True)
-    changed = manifest.units.keys() ^ old_units.keys()
+    if changed is None:
+        changed = manifest.units.keys() ^ old_units.keys()
     shards: dict[str, dict] = {k[:2]: {} for k in changed}
     if shards:
         # A few shards (an edit): each holds the units its file held and those that came, if

@@ -17,7 +17,8 @@ import bisect
 import os
 import stat
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -42,18 +43,27 @@ _BY_FD = os.scandir in os.supports_fd and hasattr(os, "O_DIRECTORY")
 
 def scan(content: Path, names: Iterable[str] | None = None) -> Stamps:
     """The stamps of every input under ``content``, folder by folder in name order (size -1:
-    the file cannot be read). A list, so that a worker can make it (``build.py``); relative
-    paths only, so that less of it comes through the pipe. ``names``: only these entries of
-    the top folder (a part of :func:`parts`)."""
+    the file cannot be read); relative paths only. ``names``: only these entries of the top
+    folder (a part of :func:`parts`)."""
+    return stamps(scan_columns(content, names))
 
-    def walk(folder: str, rel: str) -> Iterator[tuple[str, int, int]]:
+
+def scan_columns(content: Path, names: Iterable[str] | None = None) -> Columns:
+    """:func:`scan` as :class:`Columns`, made as such (what the workers send back)."""
+    rels: list[str] = []
+    sizes, mtimes = array("q"), array("q")
+    add_rel, add_size, add_mtime = rels.append, sizes.append, mtimes.append
+    by_name = attrgetter("name")
+
+    def walk(folder: str, rel: str) -> None:
         # Listed through the folder's descriptor, each file is stated by its name in the
         # folder (fstatat), not by its whole path: 15% less time for the release's files.
         fd = -1
         try:
             if _BY_FD:
                 fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-            items = sorted(os.scandir(fd if fd >= 0 else folder), key=lambda d: d.name)
+            with os.scandir(fd if fd >= 0 else folder) as listing:
+                items = sorted(listing, key=by_name)
         except OSError:
             if fd >= 0:
                 os.close(fd)
@@ -64,22 +74,25 @@ def scan(content: Path, names: Iterable[str] | None = None) -> Stamps:
         try:
             for item in items:
                 name = item.name
-                sub = f"{rel}{name}"
                 if item.is_dir(follow_symlinks=False):
                     if not _skipped_folder(name, rel == ""):
-                        yield from walk(f"{folder}/{name}", sub + "/")
+                        walk(f"{folder}/{name}", f"{rel}{name}/")
                 elif is_input_name(name):
                     try:
                         st = item.stat()
                     except OSError:
-                        yield sub, -1, -1
-                        continue
-                    yield sub, st.st_size, st.st_mtime_ns
+                        size = mtime = -1
+                    else:
+                        size, mtime = st.st_size, st.st_mtime_ns
+                    add_rel(rel + name)
+                    add_size(size)
+                    add_mtime(mtime)
         finally:
             if fd >= 0:
                 os.close(fd)
 
-    return list(walk(str(content), ""))
+    walk(str(content), "")
+    return Columns("\0".join(rels), sizes.tobytes(), mtimes.tobytes())
 
 
 def parts(content: Path, n: int) -> list[list[str]]:
@@ -95,8 +108,8 @@ def parts(content: Path, n: int) -> list[list[str]]:
 
 
 def scan_part(task: tuple[Path, list[str]]) -> Columns:
-    """:func:`scan` of one of :func:`parts` (a task for a worker), in :class:`Columns`."""
-    return columns(scan(*task))
+    """:func:`scan_columns` of one of :func:`parts` (a task for a worker)."""
+    return scan_columns(*task)
 
 
 class Columns(NamedTuple):

@@ -90,6 +90,19 @@ class Rows(dict):
         return cable_id in self.entries
 
 
+class Digests(dict):
+    """Cable id -> its :attr:`~generator.archive.Entry.row_digest`, taken when first asked
+    for: an edit asks for a few hundred (a dict of all 251,287 took 0.07 s)."""
+
+    def __init__(self, entries: dict[str, Entry]) -> None:
+        super().__init__()
+        self.entries = entries
+
+    def __missing__(self, cable_id: str) -> bytes:
+        made = self[cable_id] = self.entries[cable_id].row_digest
+        return made
+
+
 def page_key(fingerprint: bytes, page: Page, digests: dict[str, bytes]) -> bytes:
     """The hash of everything a page shows; listings and feeds hash their rows by digest."""
     view = page.view

@@ -179,6 +179,7 @@ def test_a_build_reads_only_the_files_whose_stamps_changed(content: Path, tmp_pa
     compared: list[object] = []
     real_compare = load.changed_since
     monkeypatch.setattr(load, "changed_since", lambda *a: compared.append(real_compare(*a)) or compared[-1])
+    _check_changed_units(monkeypatch)
     cables = sorted((content / "cables").iterdir())
     (content / "cables" / "empty.txt").write_bytes(b"")  # a unit of no cable and a diagnostic
     out = tmp_path / "out"
@@ -210,6 +211,18 @@ def test_a_build_reads_only_the_files_whose_stamps_changed(content: Path, tmp_pa
         clean = tmp_path / f"clean{n}"
         build(content, clean, Config(), jobs=1)
         assert tree(out) == tree(clean), what
+
+
+def _check_changed_units(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make each build check that the units ``load_units`` says came or went are those."""
+    real_load = build_module.load_units
+
+    def load_units(content, files, old, new, *rest):
+        got = real_load(content, files, old, new, *rest)
+        assert got[2] == old.units.keys() ^ new.units.keys()
+        return got
+
+    monkeypatch.setattr(build_module, "load_units", load_units)
 
 
 def _damage_scan(cache: Path) -> None:
@@ -249,6 +262,7 @@ def test_builds_from_the_warm_state_are_clean_builds(content: Path, tmp_path: Pa
     monkeypatch.setattr(record, "read", lambda *a: reads.append(1) or real_read(*a))
     monkeypatch.setattr(build_module, "scan_part", lambda *a: scans.append(1) or real_scan(*a))
     monkeypatch.setattr(delta, "patch_index", lambda *a: patches.append(1) or real_patch(*a))
+    _check_changed_units(monkeypatch)
     out, warm = tmp_path / "out", Warm()
     build(content, out, Config(), jobs=1, warm=warm)  # before the watch: its scan is not kept
     warm.watching()
