@@ -122,9 +122,12 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
     last = (taken.index, taken.packed) if taken.index is not None else None
     """The last build's index and its packed form (``record.pack_index``), when an edit may patch it."""
     with Pool(jobs, (config, site_info, output, cache_root)) as pool:
-        # the workers stat the files meanwhile, each a part of the folder
-        scanned = [pool.submit(scan_part, (content, names)) for names in parts(content, pool.jobs)] \
-            if stamps is None else None
+        # The workers stat the files meanwhile, each a part of the folder; one only, while
+        # this process reads a record: with two, the three processes shared two cores, and
+        # reading the release's record took 0.95 s instead of 0.7 (the scan, 0.8 s alone).
+        reading = taken.record is None and (cache_root / record.MANIFEST).is_file()
+        scanned = [pool.submit(scan_part, (content, names))
+                   for names in parts(content, 1 if reading else pool.jobs)] if stamps is None else None
         # after the workers start: they need none of it
         old = taken.record if taken.record is not None else record.read(cache_root)
         # 1. load

@@ -62,6 +62,10 @@ MANIFEST = "manifest.marshal"
 Python writes 8 times and reads 1.3 times as fast as a pickle (0.05 s against 0.35 s to
 write the record of 251,287 cables). Its format may change with the Python version: the
 version is in the file, and a record of another one is not read (every page is made again)."""
+_MARSHAL_VERSION = 2
+"""Without the references to objects met before (version 3 on): the record's strings are
+shared with the index and the pages, and marshal's table of them made writing the release's
+record take 0.16 s instead of 0.06."""
 _FIELDS = tuple(f.name for f in fields(Manifest) if f.name != "units")
 _HEADER = ("cablesite-record", 1, sys.version_info[:2], sys.byteorder, _FIELDS)
 
@@ -151,9 +155,9 @@ def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object], pac
         manifest.index = saved_index[0]
     elif packed_index is not None:
         manifest.index = os.urandom(8).hex()
-        write.write_file(cache_root / INDEX, marshal.dumps((manifest.index, packed_index)))
+        write.write_file(cache_root / INDEX, marshal.dumps((manifest.index, packed_index), _MARSHAL_VERSION))
     rest = tuple(getattr(manifest, name) for name in _FIELDS)
-    write.write_file(cache_root / MANIFEST, marshal.dumps((_HEADER, rest)))
+    write.write_file(cache_root / MANIFEST, marshal.dumps((_HEADER, rest), _MARSHAL_VERSION))
     (cache_root / "manifest.pickle").unlink(missing_ok=True)  # the record as earlier versions wrote it
 
 
