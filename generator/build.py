@@ -137,6 +137,9 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             if old.code:  # parsed by other code: none of the cache can be used (no worker has it open yet)
                 pool.cache.clear()
             old = record.Manifest(pages=old.pages)
+        # While the worker scans: the index saved with the record, that an edit patches.
+        saved = record.load_index(cache_root, old.index) \
+            if last is None and reading and old.fingerprint == fingerprint else None
         stamps = join(part() for part in scanned) if scanned is not None else stamps
         if isinstance(stamps, Columns):  # for the next build to compare its scan with
             new.scan = tuple(stamps)
@@ -157,13 +160,13 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             result.seconds = time.monotonic() - start
             # A server's next build patches the index after an edit: make it now, not then.
             if last is None and warm.tracked:  # a server's next build patches it
-                last = record.read_index(cache_root, old.index, kept) or (index(kept), None)
+                last = record.read_index(cache_root, old.index, kept, saved) or (index(kept), None)
             warm.keep(content, output, cache_root, old, stamps, last)
             return result
         reuse_ok = old.fingerprint == fingerprint and output.is_dir()
         edited = delta.edited(old.units, new.units, entries, kept, changed_units) if reuse_ok else None
         if last is None and edited is not None:  # the index saved with the record, to patch
-            last = record.read_index(cache_root, old.index, kept)
+            last = record.read_index(cache_root, old.index, kept, saved)
         archive = delta.patch_index(last[0], kept, edited) if last is not None and edited is not None \
             else index(kept)
         result.phases["index"] = time.monotonic() - start - sum(result.phases.values())
@@ -180,7 +183,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         patch_batches: list[int] = []
         if site_info.search:
             search_batches, new.search_batches, new.search_docs, doc_ids = searchplan.plan(
-                kept, edited, (old.search_batches, old.search_docs))
+                kept, edited, (old.search_batches, old.search_docs), archive.ids)
             new.search_key = hashlib.sha1("".join(new.search_batches).encode()).hexdigest()
             patch_batches = [i for i, (a, b) in enumerate(zip(old.search_batches, new.search_batches, strict=False))
                              if a != b]
@@ -243,12 +246,14 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                 changed.append((rel, write.put(output, mode, rel, data)))
             patched = patching() if patching is not None else None
             if patched is not None:  # the index's other files stay as they are
-                keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/") and p not in patched[1])
+                was = [(p, k) for p, k in old.pages.items() if p.startswith("search/")]
+                keys.update((p, k) for p, k in was if p not in patched[1])
                 changed += searchplan.put_files(output, mode, patched[0].items(), keys)
+                stale = sorted(stale + [p for p, _ in was if p not in keys])
             elif search_batches and not full:  # the patch cannot say: make the whole index
                 merged = searchplan.merge(searchplan.start(pool, search_batches, new.search_batches, mode, progress))
                 changed += searchplan.put(output, mode, merged, keys)
-            if search_batches:
+            if search_batches and patched is None:
                 stale = _stale(old.pages, keys) if output.is_dir() else []
             written = [rel for rel, did in changed if did]
             result.written = len(written)

@@ -108,7 +108,7 @@ def patch_index(last: Archive, kept: dict[str, Entry], before: Mapping[str, Entr
     archive = Archive(kept, cited_by=dict(last.cited_by), by_tag=dict(last.by_tag), by_origin=last.by_origin,
                       by_year=last.by_year, by_month=last.by_month,
                       by_classification=dict(last.by_classification), neighbours=last.neighbours,
-                      order=last.order, year_of=last.year_of)
+                      order=last.order, year_of=last.year_of, ids=last.ids)
 
     def newest_first(cable_id: str) -> tuple[str, str]:
         return kept[cable_id].created, cable_id

@@ -15,6 +15,7 @@ import shutil
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import NamedTuple
 
 from . import paths, write
 from .archive import Archive, Entry, neighbours
@@ -187,7 +188,8 @@ INDEX = "index.marshal"
 neighbours), with the token that :attr:`Manifest.index` names it by. A build that only
 edits cables patches it (``delta.patch_index``): reading it takes 0.2 s for the 251,287
 cables of the release, indexing them 1.0 s. Each list of ids is one string, its ids joined
-by :data:`_SEP` (a list of 251,287 strings reads ten times slower); the order's dates too."""
+by :data:`_SEP` (a list of 251,287 strings reads ten times slower); the order's dates and
+the ids in order (:attr:`~generator.archive.Archive.ids`) too."""
 _SEP = "\0"
 _LISTS = ("cited_by", "by_tag", "by_origin", "by_year", "by_month", "by_classification")
 Packed = tuple
@@ -201,27 +203,42 @@ def pack_index(archive: Archive, last: tuple[Archive, Packed] | None = None) -> 
     not all)."""
     join = _SEP.join
     base, base_packed = last if last is not None and last[1] is not None else (None, ())
-    if base is not None and archive.order is base.order and archive.year_of is base.year_of:
-        order, years = base_packed[0], base_packed[1]
+    if base is not None and archive.order is base.order and archive.year_of is base.year_of \
+            and archive.ids is base.ids:
+        order, years, ids = base_packed[:3]
     else:
         order, years = join(archive.order), join([archive.year_of[i] for i in archive.order])
-        if order.count(_SEP) != max(len(archive.order) - 1, 0) or years.count(_SEP) != order.count(_SEP):
+        ids = join(archive.ids)
+        if order.count(_SEP) != max(len(archive.order) - 1, 0) or years.count(_SEP) != order.count(_SEP) \
+                or len(archive.ids) != len(archive.order) or ids.count(_SEP) != order.count(_SEP):
             return None  # the ids never hold it, but input is not trusted
     lists = []
     for n, name in enumerate(_LISTS):
         now = getattr(archive, name)
         was = getattr(base, name) if base is not None else {}
-        packed = base_packed[2 + n] if base is not None else {}
+        packed = base_packed[3 + n] if base is not None else {}
         if now is was:
             lists.append(packed)
         else:
             lists.append({k: packed[k] if was.get(k) is v else join(v) for k, v in now.items()})
-    return (order, years, *lists)
+    return (order, years, ids, *lists)
 
 
-def read_index(cache_root: Path, token: str, entries: dict[str, Entry]) -> tuple[Archive, Packed] | None:
-    """The index saved with the record of ``token`` (:attr:`Manifest.index`), as an archive
-    of ``entries`` (the record's cables), and its packed form; ``None`` when there is none."""
+class SavedIndex(NamedTuple):
+    """The index of :data:`INDEX` read and split, before the cables it indexes are known."""
+
+    order: list[str]
+    year_of: dict[str, str]
+    ids: list[str]
+    lists: dict[str, dict[str, list[str]]]
+    """Each of :data:`_LISTS` by name."""
+    neighbours: dict[str, tuple[str, str]]
+    packed: Packed
+
+
+def load_index(cache_root: Path, token: str) -> SavedIndex | None:
+    """The index saved with the record of ``token`` (:attr:`Manifest.index`), split; ``None``
+    when there is none. (``build.py`` reads it while a worker still scans the files.)"""
     if not token:
         return None
     try:
@@ -229,18 +246,32 @@ def read_index(cache_root: Path, token: str, entries: dict[str, Entry]) -> tuple
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if not (isinstance(data, tuple) and len(data) == 2 and data[0] == token
-            and isinstance(data[1], tuple) and len(data[1]) == 2 + len(_LISTS)):
+            and isinstance(data[1], tuple) and len(data[1]) == 3 + len(_LISTS)):
         return None
     packed = data[1]
     try:  # a file of this token holds what pack_index made, unless damaged within
-        order = packed[0].split(_SEP) if entries else []
-        years = packed[1].split(_SEP) if entries else []
-        if len(order) != len(entries) or len(years) != len(order):
+        order = packed[0].split(_SEP) if packed[0] else []
+        years = packed[1].split(_SEP) if packed[0] else []
+        ids = packed[2].split(_SEP) if packed[0] else []
+        if len(years) != len(order) or len(ids) != len(order):
             return None
-        archive = Archive(entries, order=order, year_of=dict(zip(order, years, strict=True)))
-        for name, lists in zip(_LISTS, packed[2:], strict=True):
-            setattr(archive, name, {k: v.split(_SEP) for k, v in lists.items()})
+        lists = {name: {k: v.split(_SEP) for k, v in saved.items()} for name, saved in zip(_LISTS, packed[3:],
+                                                                                              strict=True)}
     except (AttributeError, TypeError, ValueError):
         return None
-    archive.neighbours = neighbours(archive.by_origin)
-    return archive, packed
+    return SavedIndex(order, dict(zip(order, years, strict=True)), ids, lists, neighbours(lists["by_origin"]),
+                      packed)
+
+
+def read_index(cache_root: Path, token: str, entries: dict[str, Entry],
+               saved: SavedIndex | None = None) -> tuple[Archive, Packed] | None:
+    """The index saved with the record of ``token`` (:func:`load_index`, or ``saved``, read
+    before), as an archive of ``entries`` (the record's cables), and its packed form;
+    ``None`` when there is none, or it does not index as many cables."""
+    saved = saved if saved is not None else load_index(cache_root, token)
+    if saved is None or len(saved.order) != len(entries):
+        return None
+    archive = Archive(entries, order=saved.order, year_of=saved.year_of, ids=saved.ids, neighbours=saved.neighbours)
+    for name in _LISTS:
+        setattr(archive, name, saved.lists[name])
+    return archive, saved.packed

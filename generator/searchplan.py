@@ -50,8 +50,8 @@ class Batches(Sequence):
         return [(doc, e.unit, e.index, e.href) for doc, e in enumerate(entries, start)]
 
 
-def plan(kept: dict[str, Entry], edited: Collection[str] | None = None, last: tuple[list[str], str] = ([], "")
-         ) -> tuple[Batches, list[str], str, list[str]]:
+def plan(kept: dict[str, Entry], edited: Collection[str] | None = None, last: tuple[list[str], str] = ([], ""),
+         ids: list[str] | None = None) -> tuple[Batches, list[str], str, list[str]]:
     """Search documents in batches of consecutive doc numbers (ids in order):
     (doc, unit, index in the unit, href); each batch's cache key (its cables' content hashes,
     doc numbers and hrefs); a hash of the doc numbering; and the ids in doc order.
@@ -60,7 +60,7 @@ def plan(kept: dict[str, Entry], edited: Collection[str] | None = None, last: tu
     last build's): the other batches keep their keys of ``last`` (keys, numbering)."""
     if SEARCH_BATCH % DOC_CHUNK:
         raise ValueError("a search batch must hold whole doc-table chunks")
-    ids = sorted(kept)
+    ids = ids if ids is not None and len(ids) == len(kept) else sorted(kept)  # ids: the index's, if made
     old_keys, numbering = last
     if edited is None or not numbering or len(old_keys) != -(-len(ids) // SEARCH_BATCH):
         old_keys, numbering = [], hashlib.sha1("\0".join(kept[i].href for i in ids).encode()).hexdigest()

@@ -279,7 +279,7 @@ def test_a_patched_index_is_the_index_made_again() -> None:
         assert all(getattr(archive, k) == v for k, v in last.items()), step  # the last index as it was
         fresh = index(new)
         for name in ("entries", "cited_by", "by_tag", "by_origin", "by_year", "by_month", "by_classification",
-                     "neighbours", "order", "year_of"):
+                     "neighbours", "order", "year_of", "ids"):
             assert getattr(patched, name) == getattr(fresh, name), (step, name)
         kept, archive = new, patched
 
@@ -315,7 +315,7 @@ def test_an_index_packed_from_the_last_one_reads_back_as_the_index_made_again(tm
         assert read is not None and read[1] == repacked
         fresh = index(new)
         for name in ("entries", "cited_by", "by_tag", "by_origin", "by_year", "by_month", "by_classification",
-                     "neighbours", "order", "year_of"):
+                     "neighbours", "order", "year_of", "ids"):
             assert getattr(read[0], name) == getattr(fresh, name), (step, name)
         kept, archive, packed = new, patched, repacked
 
