@@ -90,14 +90,27 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
     next collections go through all of them, twice (1 s of a one-cable edit at 251,287
     cables went in that). They are unfrozen when the build returns.
     """
+    content, output = Path(content).resolve(), Path(output).resolve()
+    if not content.is_dir():
+        raise BuildError(f"content folder not found: {content}")
+    if output == content or output in content.parents:
+        raise BuildError(f"the output folder {output} must not hold the content folder")
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(content, output, config, jobs, progress, defer_search, enabled, warm or Warm())
+        with write.hold(output, _cache_root(output)):
+            return _build(content, output, config, jobs, progress, defer_search, enabled, warm or Warm())
+    except write.Busy as exc:
+        raise BuildError(str(exc)) from None
     finally:
         gc.unfreeze()
         if enabled:
             gc.enable()
+
+
+def _cache_root(output: Path) -> Path:
+    """The folder of the build record, the parse cache and the search partials of ``output``."""
+    return output.parent / f".{output.name}.cache"
 
 
 def _build(content: Path, output: Path, config: Config, jobs: int, progress: bool,
@@ -105,12 +118,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
     from .render import Renderer
 
     start = time.monotonic()
-    content, output = content.resolve(), output.resolve()
-    if not content.is_dir():
-        raise BuildError(f"content folder not found: {content}")
-    if output == content or output in content.parents:
-        raise BuildError(f"the output folder {output} must not hold the content folder")
-    cache_root = output.parent / f".{output.name}.cache"
+    cache_root = _cache_root(output)
     editorial_diags, editorial_pages = editorial.read(content)
     site_info = _site_info(config, tuple(Link(v.title, p.path, 0) for p, v in editorial_pages))
     renderer = Renderer(Path(config.theme), site_info)

@@ -9,9 +9,15 @@ All text is escaped for XML.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from xml.sax.saxutils import escape
 
 from .views import CableRow
+
+
+def escape(text: str) -> str:
+    """``text`` with ``&``, ``<`` and ``>`` as XML entities (``xml.sax.saxutils.escape``, whose
+    module imports ``urllib.request`` and ``http.client``: 12 ms of every build's start)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
 
 SITEMAP_LIMIT = 50_000
 

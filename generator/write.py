@@ -19,15 +19,17 @@ Two ways to bring ``output/`` up to date, chosen by the build:
     is complete leaves ``output/`` untouched.
 
 Every relative path is checked by :func:`safe_join`: nothing is written
-outside the output folder.
+outside the output folder. One build at a time writes an output folder (:func:`hold`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 JOURNAL = ".cablesite-journal"
@@ -36,6 +38,35 @@ _END = "END"
 
 class UnsafePath(ValueError):
     """A page path that would leave the output folder."""
+
+
+class Busy(RuntimeError):
+    """Another build is writing the same output folder."""
+
+
+@contextlib.contextmanager
+def hold(output: Path, cache_root: Path) -> Iterator[None]:
+    """Hold ``output`` for one build, or raise :class:`Busy`: a second build of it meanwhile
+    would discard the first one's staging folder and write the record beside it. The lock
+    (``flock`` on ``lock`` in ``cache_root``) goes with the process, even a killed one;
+    where the system has no such lock, builds are not held apart."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system
+        yield
+        return
+    cache_root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(cache_root / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Busy(f"another build is writing {output}; try again when it has finished") from None
+        except OSError:  # a file system without locks
+            pass
+        yield
+    finally:
+        os.close(fd)
 
 
 def safe_join(root: Path, rel: str) -> Path:

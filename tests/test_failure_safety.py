@@ -293,3 +293,29 @@ def test_a_first_build_failing_while_its_index_is_made_leaves_nothing(tmp_path: 
     monkeypatch.undo()
     result = build(content, out, Config(), jobs=2)
     assert (out / "search.html").is_file() and (out / "index.html").is_file() and result.written > 0
+
+
+def test_a_second_build_of_the_same_output_waits_its_turn(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """While a build writes an output folder, another build of it stops with one clear line
+    and touches nothing (it would discard the first one's staging folder); a lock left by a
+    killed build does not stop the next one."""
+    content = make_content(tmp_path)
+    output, cache = tmp_path / "out", tmp_path / ".out.cache"
+    assert main(build_args(content, output)) == 0
+    before = tree(output)
+    (content / sorted(p.name for p in content.glob("*.txt"))[0]).write_text("edited", encoding="utf-8")
+    with write.hold(output.resolve(), cache):  # as a running build holds it
+        capsys.readouterr()
+        assert main(build_args(content, output)) == 1
+        err = capsys.readouterr().err
+        assert f"another build is writing {output.resolve()}" in err and err.count("\n") == 1, err
+        assert tree(output) == before and not (tmp_path / ".out.staging").exists()
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
+                               "from generator import write; h = write.hold(Path(sys.argv[1]), Path(sys.argv[2])); "
+                               "h.__enter__(); print('held', flush=True); time.sleep(60)",
+                               str(output.resolve()), str(cache)], cwd=REPO, stdout=subprocess.PIPE)
+    assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+    assert main(build_args(content, output)) == 1
+    holder.kill()
+    holder.wait()
+    assert main(build_args(content, output)) == 0 and tree(output) != before
