@@ -414,7 +414,7 @@ def _render(pool: Pool, archive: Archive, rows: site.Rows, cable_todo: dict[str,
             yield "c", mode, (unit, [site.cable_job(archive, rows, GLOSSARY, cable_id, page, js, tag_infos)
                                      for cable_id, page, js in todo])
         for i in range(0, len(pages), 50):
-            yield "p", mode, pages[i : i + 50]
+            yield "p", mode, [site.with_rows(p, rows) for p in pages[i : i + 50]]
 
     return pool.imap(render_task, tasks(), progress, "rendering", total=len(cable_todo) + -(-len(pages) // 50))
 
