@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from . import paths
-from .archive import UNKNOWN_LEVEL, UNKNOWN_ORIGIN, Archive, Entry
+from .archive import UNKNOWN_LEVEL, UNKNOWN_ORIGIN, Archive, Entry, YearOf
 from .model import Diagnostic
 
 Units = Mapping[str, tuple[list[Entry], list[Diagnostic]]]
@@ -108,7 +108,7 @@ def patch_index(last: Archive, kept: dict[str, Entry], before: Mapping[str, Entr
     archive = Archive(kept, cited_by=dict(last.cited_by), by_tag=dict(last.by_tag), by_origin=last.by_origin,
                       by_year=last.by_year, by_month=last.by_month,
                       by_classification=dict(last.by_classification), neighbours=last.neighbours,
-                      order=last.order, year_of=last.year_of, ids=last.ids)
+                      order=last.order, year_of=YearOf(kept), ids=last.ids)
 
     def newest_first(cable_id: str) -> tuple[str, str]:
         return kept[cable_id].created, cable_id

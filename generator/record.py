@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import paths, write
-from .archive import Archive, Entry, neighbours
+from .archive import Archive, Entry, YearOf, neighbours
 from .model import Diagnostic
 
 
@@ -188,8 +188,8 @@ INDEX = "index.marshal"
 neighbours), with the token that :attr:`Manifest.index` names it by. A build that only
 edits cables patches it (``delta.patch_index``): reading it takes 0.2 s for the 251,287
 cables of the release, indexing them 1.0 s. Each list of ids is one string, its ids joined
-by :data:`_SEP` (a list of 251,287 strings reads ten times slower); the order's dates and
-the ids in order (:attr:`~generator.archive.Archive.ids`) too."""
+by :data:`_SEP` (a list of 251,287 strings reads ten times slower); the ids in order
+(:attr:`~generator.archive.Archive.ids`) too."""
 _SEP = "\0"
 _LISTS = ("cited_by", "by_tag", "by_origin", "by_year", "by_month", "by_classification")
 Packed = tuple
@@ -197,38 +197,35 @@ Packed = tuple
 
 
 def pack_index(archive: Archive, last: tuple[Archive, Packed] | None = None) -> Packed | None:
-    """``archive`` as :data:`INDEX` holds it; ``None`` when an id or a year holds :data:`_SEP`.
+    """``archive`` as :data:`INDEX` holds it; ``None`` when an id holds :data:`_SEP`.
     ``last``: an index and its packed form, whose lists ``archive`` shares (the same objects,
     as ``delta.patch_index`` leaves them) are taken packed from it (an edit joins a few lists,
     not all)."""
     join = _SEP.join
     base, base_packed = last if last is not None and last[1] is not None else (None, ())
-    if base is not None and archive.order is base.order and archive.year_of is base.year_of \
-            and archive.ids is base.ids:
-        order, years, ids = base_packed[:3]
+    if base is not None and archive.order is base.order and archive.ids is base.ids:
+        order, ids = base_packed[:2]
     else:
-        order, years = join(archive.order), join([archive.year_of[i] for i in archive.order])
-        ids = join(archive.ids)
-        if order.count(_SEP) != max(len(archive.order) - 1, 0) or years.count(_SEP) != order.count(_SEP) \
-                or len(archive.ids) != len(archive.order) or ids.count(_SEP) != order.count(_SEP):
+        order, ids = join(archive.order), join(archive.ids)
+        if order.count(_SEP) != max(len(archive.order) - 1, 0) or len(archive.ids) != len(archive.order) \
+                or ids.count(_SEP) != order.count(_SEP):
             return None  # the ids never hold it, but input is not trusted
     lists = []
     for n, name in enumerate(_LISTS):
         now = getattr(archive, name)
         was = getattr(base, name) if base is not None else {}
-        packed = base_packed[3 + n] if base is not None else {}
+        packed = base_packed[2 + n] if base is not None else {}
         if now is was:
             lists.append(packed)
         else:
             lists.append({k: packed[k] if was.get(k) is v else join(v) for k, v in now.items()})
-    return (order, years, ids, *lists)
+    return (order, ids, *lists)
 
 
 class SavedIndex(NamedTuple):
     """The index of :data:`INDEX` read and split, before the cables it indexes are known."""
 
     order: list[str]
-    year_of: dict[str, str]
     ids: list[str]
     lists: dict[str, dict[str, list[str]]]
     """Each of :data:`_LISTS` by name."""
@@ -246,21 +243,19 @@ def load_index(cache_root: Path, token: str) -> SavedIndex | None:
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if not (isinstance(data, tuple) and len(data) == 2 and data[0] == token
-            and isinstance(data[1], tuple) and len(data[1]) == 3 + len(_LISTS)):
+            and isinstance(data[1], tuple) and len(data[1]) == 2 + len(_LISTS)):
         return None
     packed = data[1]
     try:  # a file of this token holds what pack_index made, unless damaged within
         order = packed[0].split(_SEP) if packed[0] else []
-        years = packed[1].split(_SEP) if packed[0] else []
-        ids = packed[2].split(_SEP) if packed[0] else []
-        if len(years) != len(order) or len(ids) != len(order):
+        ids = packed[1].split(_SEP) if packed[0] else []
+        if len(ids) != len(order):
             return None
-        lists = {name: {k: v.split(_SEP) for k, v in saved.items()} for name, saved in zip(_LISTS, packed[3:],
+        lists = {name: {k: v.split(_SEP) for k, v in saved.items()} for name, saved in zip(_LISTS, packed[2:],
                                                                                               strict=True)}
     except (AttributeError, TypeError, ValueError):
         return None
-    return SavedIndex(order, dict(zip(order, years, strict=True)), ids, lists, neighbours(lists["by_origin"]),
-                      packed)
+    return SavedIndex(order, ids, lists, neighbours(lists["by_origin"]), packed)
 
 
 def read_index(cache_root: Path, token: str, entries: dict[str, Entry],
@@ -271,7 +266,7 @@ def read_index(cache_root: Path, token: str, entries: dict[str, Entry],
     saved = saved if saved is not None else load_index(cache_root, token)
     if saved is None or len(saved.order) != len(entries):
         return None
-    archive = Archive(entries, order=saved.order, year_of=saved.year_of, ids=saved.ids, neighbours=saved.neighbours)
+    archive = Archive(entries, order=saved.order, year_of=YearOf(entries), ids=saved.ids, neighbours=saved.neighbours)
     for name in _LISTS:
         setattr(archive, name, saved.lists[name])
     return archive, saved.packed
