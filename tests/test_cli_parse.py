@@ -120,3 +120,33 @@ def test_console_script_in_a_subprocess() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["tags"] == ["NATO", "PREL", "MARR", "RU"]
+
+
+def test_the_program_says_everything_before_it_exits(tmp_path: Path) -> None:
+    """``cablesite`` ends its process at once after a build (``cli.entry``, ``os._exit``),
+    without freeing what the build holds: what it printed is all there, and its exit status
+    is the build's, through a pipe as at a terminal. (No corpus needed: the default site.)"""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as a user's shell has it
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "generator", "build", "--content", str(REPO / "content"), "--output", str(out)]
+    done = subprocess.run([*args, "--quiet"], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1].startswith("cablesite: 1 cables, ") and (out / "index.html").is_file()
+    failed = subprocess.run([*args[:5], str(tmp_path / "missing"), *args[6:]], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120, env=env)
+    assert failed.returncode == 1 and failed.stderr.startswith("cablesite: error: content folder not found")
+    # the report of a strict build with a warning, its status 1
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "07USNATO577.txt").write_bytes(next((REPO / "content" / "cables").iterdir()).read_bytes())
+    (content / "bad.txt").write_text("not a cable", encoding="utf-8")
+    strict = subprocess.run([*args[:5], str(content), *args[6:], "--strict"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120, env=env)
+    assert strict.returncode == 1 and "bad.txt:0: error" in strict.stderr
+    assert strict.stderr.splitlines()[-1].startswith("cablesite: 1 cables, ")
+    # what a command writes to a pipe, block-buffered, is flushed before the process ends
+    parsed = subprocess.run([sys.executable, "-m", "generator", "parse", "--no-body", str(content / "07USNATO577.txt")],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert parsed.returncode == 0 and json.loads(parsed.stdout)["id"] == "07USNATO577"
