@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import paths, write
-from .archive import Archive, Entry, YearOf, neighbours
+from .archive import Archive, Entry, Neighbours, YearOf
 from .model import Diagnostic
 
 
@@ -229,7 +229,6 @@ class SavedIndex(NamedTuple):
     ids: list[str]
     lists: dict[str, dict[str, list[str]]]
     """Each of :data:`_LISTS` by name."""
-    neighbours: dict[str, tuple[str, str]]
     packed: Packed
 
 
@@ -255,7 +254,7 @@ def load_index(cache_root: Path, token: str) -> SavedIndex | None:
                                                                                               strict=True)}
     except (AttributeError, TypeError, ValueError):
         return None
-    return SavedIndex(order, ids, lists, neighbours(lists["by_origin"]), packed)
+    return SavedIndex(order, ids, lists, packed)
 
 
 def read_index(cache_root: Path, token: str, entries: dict[str, Entry],
@@ -266,7 +265,8 @@ def read_index(cache_root: Path, token: str, entries: dict[str, Entry],
     saved = saved if saved is not None else load_index(cache_root, token)
     if saved is None or len(saved.order) != len(entries):
         return None
-    archive = Archive(entries, order=saved.order, year_of=YearOf(entries), ids=saved.ids, neighbours=saved.neighbours)
+    archive = Archive(entries, order=saved.order, year_of=YearOf(entries), ids=saved.ids,
+                      neighbours=Neighbours(saved.lists["by_origin"], entries))
     for name in _LISTS:
         setattr(archive, name, saved.lists[name])
     return archive, saved.packed

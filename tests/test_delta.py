@@ -248,6 +248,22 @@ def _random_entries(rng, n: int) -> dict[str, Entry]:
     return out
 
 
+def test_neighbours_found_when_asked_are_the_neighbours_made_at_once() -> None:
+    """``archive.Neighbours`` (the index read from the record) answers as ``archive.neighbours``
+    made for every cable at once: the previous and next cable of the same origin."""
+    import random
+
+    from generator.archive import Neighbours, index, neighbours
+
+    for seed in range(5):
+        kept = _random_entries(random.Random(seed), 60)
+        archive = index(kept)
+        lazy = Neighbours(archive.by_origin, kept)
+        made = neighbours(archive.by_origin)
+        assert {i: lazy[i] for i in kept} == made and lazy == made and len(lazy) == len(kept)
+        assert lazy.get("07NOWHERE1", ("x", "y")) == ("x", "y")
+
+
 def test_a_patched_index_is_the_index_made_again() -> None:
     """``delta.patch_index`` (serve's edits) gives what ``archive.index`` gives, relation by relation."""
     import copy
