@@ -6,7 +6,7 @@
    the parse cached by content hash. Only metadata comes back. Editorial pages are
    read too (``editorial.py``).
 2. **Index.** Duplicates resolved, references and backlinks, listings.
-3. **Plan.** Every output file with the data it shows (``site.py``). A page's
+3. **Plan** (``plan.py``). Every output file with the data it shows (``site.py``). A page's
    *key* hashes that data with the theme's and settings' fingerprints; a page
    whose key is the one recorded for it last time keeps its file (Lektor's
    dependency records, reduced to one hash per page).
@@ -16,7 +16,7 @@
 
 What runs in the worker processes is in ``workers.py``; the search index's part of steps 3
 and 4 in ``searchplan.py``. The build record lives in ``.<output>.cache/`` beside the output,
-with the parse cache (``archive.Cache``) and the search index's cached partials.
+with the parse cache (``cache.Cache``) and the search index's cached partials.
 """
 
 from __future__ import annotations
@@ -28,11 +28,10 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from operator import attrgetter
 from pathlib import Path
 
-from . import delta, editorial, feeds, record, searchplan, site, write
-from .archive import PARSER_VERSION, SITE_VERSION, Archive, Entry, choose, index
+from . import delta, editorial, plan, record, searchplan, site, write
+from .archive import PARSER_VERSION, SITE_VERSION, Archive, choose, index
 from .config import Config, ConfigError, load_config
 from .load import load_units
 from .model import ERROR, WARNING, Diagnostic
@@ -219,9 +218,9 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             early = searchplan.start(pool, search_batches, new.search_batches, "fresh", progress,
                                      searchplan.batch_jobs(archive, rows, doc_ids, config.cable_json))
         try:
-            files = _plan_pages(archive, rows, digests, fp, config, site_info, renderer, kept, editorial_pages,
+            files = plan.pages(archive, rows, digests, fp, config, site_info, renderer, kept, editorial_pages,
                                 old, new, reuse_ok, keys, cable_todo, render_pages, edited)
-            stale = _stale(old.pages, keys) if output.is_dir() else []
+            stale = plan.stale(old.pages, keys) if output.is_dir() else []
             if search_batches:  # the index's files are known once it is made: count them then
                 stale = [p for p in stale if not p.startswith("search/")]
             if early is not None:  # every cable's page is rendered with its batch's index
@@ -262,7 +261,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                 merged = searchplan.merge(searchplan.start(pool, search_batches, new.search_batches, mode, progress))
                 changed += searchplan.put(output, mode, merged, keys)
             if search_batches and patched is None:
-                stale = _stale(old.pages, keys) if output.is_dir() else []
+                stale = plan.stale(old.pages, keys) if output.is_dir() else []
             written = [rel for rel, did in changed if did]
             result.written = len(written)
             result.unchanged = len(keys) - len(written)
@@ -304,100 +303,6 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
     result.seconds = time.monotonic() - start
     result.phases["save"] = result.seconds - sum(result.phases.values())
     return result
-
-
-def _stale(old_pages: dict[str, bytes], keys: dict[str, bytes]) -> list[str]:
-    """The files of the last build that this one does not make, in order. (Most builds make
-    all of them: a test of each path, not a set of the 315,858 of the release, 0.06 s.)"""
-    if old_pages.keys() <= keys.keys():
-        return []
-    return sorted(old_pages.keys() - keys.keys())
-
-
-def _plan_pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp: bytes, config: Config,
-                site_info: SiteInfo, renderer, kept: dict[str, Entry], editorial_pages: list,
-                old: record.Manifest, new: record.Manifest, reuse_ok: bool, keys: dict[str, bytes],
-                cable_todo: dict[str, list[tuple[str, str, str]]], render_pages: list[site.Page],
-                edited: dict[str, Entry] | None) -> dict[str, bytes]:
-    """Every page's key into ``keys``; the cable pages to render into ``cable_todo`` and the
-    other pages into ``render_pages`` (those whose key is not the one recorded); each listing's
-    signature into ``new.listings``. Returns the static files (assets, sitemaps, robots.txt).
-    ``edited`` (``delta.edited``): the last parses of the only cables that changed, when the
-    build edited cables and nothing else; the other pages' keys are then taken as recorded."""
-    pages: list[site.Page] = []
-    page_paths: list[str] = []
-    holding, moved = delta.listings(edited, kept) if reuse_ok and edited is not None else ({}, set())
-    for item in [*site.plan_indexes(archive, rows, GLOSSARY, config, site_info),
-                 *editorial.render(editorial_pages, rows)]:
-        if isinstance(item, site.Listing):
-            fields, count = item.fields_key(fp), len(item.ids)
-            last = old.listings.get(item.base) if reuse_ok else None
-            item_paths = item.paths(config.per_page)
-            page_paths += item_paths
-            recorded = last is not None and len(last) == 4 and all(p in old.pages for p in item_paths)
-            # An edit left this listing's members as they were: its ids are the last build's.
-            same = recorded and edited is not None and last[1:3] == (fields, count) \
-                and item.kind in delta.LISTING_KINDS and item.base not in moved
-            mine = holding.get(item.base, ())
-            if same and not mine:  # nothing it shows changed
-                keys.update((p, old.pages[p]) for p in item_paths)
-                new.listings[item.base] = last
-            else:  # keep the pages whose key did not change, make the others
-                years = last[3] if same else site.per_year(item.ids, archive.year_of)
-                # After an edit of its cables, only the pages that list one can change.
-                numbers = item.page_numbers(mine, config.per_page) if same else None
-                made = dict(item.page_keys(fp, digests, years, config.per_page, numbers))
-                page_keys = [made[p] if p in made else old.pages[p] for p in item_paths]
-                keys.update(zip(item_paths, page_keys, strict=True))
-                new.listings[item.base] = (item.signature(fields, page_keys), fields, count, years)
-                todo_paths = {p for p, k in made.items() if not reuse_ok or old.pages.get(p) != k}
-                if todo_paths:
-                    render_pages.extend(item.pages(archive, rows, config, todo_paths, years))
-        else:
-            pages.append(item)
-            page_paths.append(item.path)
-    files = _static_files(renderer, config, kept, page_paths, old, new, keys, reuse_ok and edited is not None)
-    only = delta.affected(archive, edited) if reuse_ok and edited is not None else None
-    ids = None
-    if only is not None and not config.cable_json:  # the others' keys as recorded, in one go
-        hrefs = list(map(attrgetter("href"), kept.values()))  # those of ``only`` too: their keys are made below
-        recorded = list(map(old.pages.get, hrefs))
-        if None not in recorded:
-            keys.update(zip(hrefs, recorded, strict=True))
-            ids = sorted(only)
-    for cable_id, page, js, key in site.cable_pages(archive, rows, digests, fp, config.cable_json, only, old.pages,
-                                                    ids):
-        keys[page] = key
-        if js:
-            keys[js] = key
-        if not (reuse_ok and old.pages.get(page) == key and old.pages.get(js or page) == key):
-            cable_todo.setdefault(kept[cable_id].unit, []).append((cable_id, page, js))
-    for page in pages:
-        key = site.page_key(fp, page, digests)
-        keys[page.path] = key
-        if not (reuse_ok and old.pages.get(page.path) == key):
-            render_pages.append(page)
-    for rel, data in files.items():
-        keys[rel] = hashlib.sha1(data).digest()
-    return files
-
-
-def _static_files(renderer, config: Config, kept: dict[str, Entry], page_paths: list[str], old: record.Manifest,
-                  new: record.Manifest, keys: dict[str, bytes], same_cables: bool) -> dict[str, bytes]:
-    """The theme's assets, sitemaps and robots.txt, compared by their bytes. ``same_cables``:
-    the cable pages are the last build's (an edit: ``delta.edited``); then, when the other
-    pages are too, the sitemaps keep their keys in ``keys`` (sorting and writing the URLs of
-    251,287 cables took 0.25 s of an edit) and are not among the files returned."""
-    files = dict(renderer.static_files())
-    listed_pages = [p for p in page_paths if p.endswith(".html") and p != "404.html"]
-    new.sitemaps = hashlib.sha1("\0".join([config.base_url, *listed_pages]).encode()).hexdigest()
-    names = feeds.sitemap_names(len(kept) + len(listed_pages))
-    if same_cables and old.sitemaps == new.sitemaps and all(n in old.pages for n in names):
-        keys.update((n, old.pages[n]) for n in names)
-    else:
-        files.update(feeds.sitemaps(config.base_url, sorted([e.href for e in kept.values()] + listed_pages)))
-    files["robots.txt"] = feeds.robots(config.base_url)
-    return files
 
 
 def _render(pool: Pool, archive: Archive, rows: site.Rows, cable_todo: dict[str, list[tuple[str, str, str]]],

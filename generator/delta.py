@@ -8,7 +8,7 @@ one of them, and the others keep the keys the build record holds:
 - a cable page shows the cables it cites and is cited by and its two neighbours of the
   same origin (:func:`affected`);
 - a listing shows its members (an unchanged listing has no edited member, the same size
-  and the same fields: see ``build._plan_pages``); when its members are the ones it had
+  and the same fields: see ``plan.pages``); when its members are the ones it had
   (:func:`listings`), only its pages that show an edited cable can change.
 
 Anything else (a cable added or deleted, a date or origin changed, a duplicate id, a unit

@@ -3,7 +3,7 @@ its pages, their views, and the cables it lists per year.
 
 A page's key (:func:`listing_key`) hashes what the page shows: the listing's fields, the
 page's place among its pages, and the digests of its rows; a build renders only the pages
-whose key is not the one recorded (``build._plan_pages``).
+whose key is not the one recorded (``plan.pages``).
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import feeds, paths, site, write
-from .archive import Cache, Entry, UnitResult, unit_key
+from .archive import Entry, UnitResult, unit_key
+from .cache import Cache
 from .config import Config
 from .model import ERROR, WARNING, Cable, Diagnostic
 from .views import CableView, PageContext, RefView, SiteInfo

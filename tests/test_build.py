@@ -461,7 +461,7 @@ def test_an_edited_csv_parses_again_only_the_range_it_changed(tmp_path: Path, mo
     """A big ``cables.csv`` is read in byte ranges, each a unit: after one row is edited in
     place, the other ranges are taken from the build record, neither parsed nor unpickled
     from the parse cache, and the output is a clean build's."""
-    from generator import archive, load, workers
+    from generator import cache, load, workers
 
     monkeypatch.setattr(load, "CSV_CHUNK", 1500)
     content = tmp_path / "content"
@@ -472,9 +472,9 @@ def test_an_edited_csv_parses_again_only_the_range_it_changed(tmp_path: Path, mo
 
     edit_csv_subject(csv_path, 25)
     parsed, loaded = [], []
-    real_parse, real_load = workers._parse_csv_range, archive.Cache.load
+    real_parse, real_load = workers._parse_csv_range, cache.Cache.load
     monkeypatch.setattr(workers, "_parse_csv_range", lambda *a: parsed.append(a[0]) or real_parse(*a))
-    monkeypatch.setattr(archive.Cache, "load", lambda self, key: loaded.append(key) or real_load(self, key))
+    monkeypatch.setattr(cache.Cache, "load", lambda self, key: loaded.append(key) or real_load(self, key))
     result = build(content, out, Config(), jobs=1)
     assert len(parsed) == 1 and len(loaded) == 1, (parsed, loaded)
     assert 0 < result.written < 40

@@ -1,11 +1,11 @@
-"""The parse cache (``archive.Cache``): cables stored by unit, read back one by one or many at once."""
+"""The parse cache (``cache.Cache``): cables stored by unit, read back one by one or many at once."""
 
 from __future__ import annotations
 
 import pickle
 from pathlib import Path
 
-from generator.archive import Cache
+from generator.cache import Cache
 from generator.model import Cable
 
 

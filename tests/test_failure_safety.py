@@ -274,7 +274,7 @@ def test_a_first_build_failing_while_its_index_is_made_leaves_nothing(tmp_path: 
     """A first build starts the search index before planning the pages, in a staging folder:
     a failure while planning leaves neither ``output/`` nor the staging folder, and the next
     build makes the whole site."""
-    from generator import build as build_module
+    from generator import plan
     from generator.build import build
     from generator.config import Config
     from generator.write import staging_dir
@@ -286,7 +286,7 @@ def test_a_first_build_failing_while_its_index_is_made_leaves_nothing(tmp_path: 
         assert staging_dir(out).is_dir()  # the index is on its way there
         raise RuntimeError("planning failed")
 
-    monkeypatch.setattr(build_module, "_plan_pages", broken)
+    monkeypatch.setattr(plan, "pages", broken)
     with pytest.raises(RuntimeError, match="planning failed"):
         build(content, out, Config(), jobs=2)
     assert not out.exists() and not staging_dir(out).exists()

@@ -34,7 +34,7 @@ def test_per_year_of_a_listing_counts_every_year() -> None:
 
 
 def test_sitemap_names_are_the_files_sitemaps_makes() -> None:
-    """The build keeps the sitemaps' keys by these names (``build._static_files``)."""
+    """The build keeps the sitemaps' keys by these names (``plan.static_files``)."""
     from generator.feeds import SITEMAP_LIMIT, sitemap_names, sitemaps
 
     for count in (0, 1, SITEMAP_LIMIT, SITEMAP_LIMIT + 1, 2 * SITEMAP_LIMIT + 3):
