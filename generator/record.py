@@ -54,8 +54,9 @@ class Manifest:
     """Token of the :data:`INDEX` file saved with this record ("": none was)."""
     scan: tuple = ()
     """The scan of the content folder this record's files were read after, as the three
-    fields of :class:`~generator.scan.Columns` (``()``: not kept): the next build compares
-    its own scan with it, not each file's stamps."""
+    fields of :class:`~generator.scan.Columns`: the next build compares its own scan with
+    it, not each file's stamps. ``()``: not kept (a server's builds, which learn what
+    changed from the file watcher); the next ``cablesite build`` compares file by file."""
 
 
 MANIFEST = "manifest.marshal"
