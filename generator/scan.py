@@ -127,12 +127,6 @@ class Columns(NamedTuple):
     """The ``mtime_ns``, as machine integers."""
 
 
-def columns(files: Stamps) -> Columns:
-    """``files`` as :class:`Columns`."""
-    return Columns("\0".join([f[0] for f in files]), array("q", [f[1] for f in files]).tobytes(),
-                   array("q", [f[2] for f in files]).tobytes())
-
-
 def join(parts: Iterable[Columns]) -> Columns:
     """The columns of consecutive parts of a scan, as one."""
     parts = list(parts)

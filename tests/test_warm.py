@@ -8,6 +8,7 @@ import os
 import random
 import re
 import shutil
+from array import array
 from pathlib import Path
 from unittest.mock import ANY
 
@@ -21,7 +22,6 @@ from generator.config import Config
 from generator.scan import (
     Columns,
     changed_since,
-    columns,
     is_input_name,
     parts,
     restat,
@@ -139,6 +139,12 @@ def test_restat_is_a_scan_over_random_changes(tmp_path: Path) -> None:
         got = restat(root, files, [str(path)])
         assert got is not None and got[0] == scan(root), rel
         files = got[0]
+
+
+def columns(files: list[tuple[str, int, int]]) -> Columns:
+    """``files`` as the workers send a scan (``scan.scan_columns``)."""
+    return Columns("\0".join([f[0] for f in files]), array("q", [f[1] for f in files]).tobytes(),
+                   array("q", [f[2] for f in files]).tobytes())
 
 
 def test_columns_hold_the_scan_and_tell_which_stamps_changed() -> None:
