@@ -28,6 +28,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from . import delta, editorial, plan, record, searchplan, site, write
@@ -132,7 +133,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         # The workers stat the files meanwhile, each a part of the folder; one only, while
         # this process reads a record: with two, the three processes shared two cores, and
         # reading the release's record took 0.95 s instead of 0.7 (the scan, 0.8 s alone).
-        reading = taken.record is None and (cache_root / record.MANIFEST).is_file()
+        reading = taken.record is None and record.exists(cache_root)
         scanned = [pool.submit(scan_part, (content, names))
                    for names in parts(content, 1 if reading else pool.jobs)] if stamps is None else None
         # after the workers start: they need none of it
@@ -150,7 +151,8 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         stamps = join(part() for part in scanned) if scanned is not None else stamps
         if isinstance(stamps, Columns):  # for the next build to compare its scan with
             new.scan = tuple(stamps)
-        entries, diagnostics, changed_units = load_units(content, stamps, old, new, pool, progress, taken.changes)
+        entries, diagnostics, changed_units, touched = load_units(content, stamps, old, new, pool, progress,
+                                                                   taken.changes)
         result.phases["load"] = time.monotonic() - start
         # 2. index
         kept, dup = choose(entries)
@@ -159,7 +161,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         result.diagnostics = diagnostics
         if (old.fingerprint == fingerprint and (old.search_key or not site_info.search)
                 and old.editorial == new.editorial
-                and new.files == old.files and output.is_dir() and (cache_root / record.MANIFEST).is_file()):
+                and new.files == old.files and output.is_dir() and record.exists(cache_root)):
             # No input of any page changed (cables, settings, theme, code, editorial pages): done.
             diagnostics.extend(editorial_diags)
             write.recover(output)  # what an interrupted build may have left beside output/
@@ -268,11 +270,11 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             result.deleted = len(stale)
             # Once output/ changes, a stale record could make a later build skip a page: drop it first.
             if mode == "fresh":
-                (cache_root / record.MANIFEST).unlink(missing_ok=True)
+                record.invalidate(cache_root)
                 rendered = {rel for rel, _ in changed}
                 write.commit_fresh(output, [p for p in keys if p not in rendered])
             elif written or stale:
-                (cache_root / record.MANIFEST).unlink(missing_ok=True)
+                record.invalidate(cache_root)
                 write.commit_patch(output, written, stale)
             else:
                 write.recover(output)
@@ -287,14 +289,15 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
     new.pages = keys
     if (new.fingerprint, new.code, new.search_key) == (old.fingerprint, old.code, old.search_key) \
             and new.files == old.files and new.pages == old.pages and new.listings == old.listings \
-            and (cache_root / record.MANIFEST).is_file():
+            and record.exists(cache_root):
         result.seconds = time.monotonic() - start
         warm.keep(content, output, cache_root, old, stamps, (archive, None))
         return result  # nothing changed: the record on disk is already this build's
     packed = record.pack_index(archive, last)
     try:
+        # the record's changes: those of the files read, and of the files written or removed
         record.save(cache_root, new, old.units, packed, (old.index, last[1]) if last is not None else None,
-                    changed_units)
+                    changed_units, old, {"files": touched, "pages": [*map(itemgetter(0), changed), *stale]})
     except OSError as exc:
         raise BuildError(
             f"the site in {output} is complete, but the build record could not be saved "

@@ -22,16 +22,24 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .archive import Archive
-from .record import MANIFEST, Manifest, Packed
+from .record import JOURNAL, MANIFEST, PENDING, Manifest, Packed
 from .scan import Changes, Columns, Stamps, restat, stamps
 
 
-def _stamp(cache_root: Path) -> tuple[int, int, int] | None:
+def _stamp(cache_root: Path) -> tuple | None:
+    """The record's files as they are on disk: (inode, size, mtime_ns) of its MANIFEST and of its
+    journal (``None``: none); ``None`` when there is no record to read."""
     try:
         st = os.stat(cache_root / MANIFEST)
     except OSError:
         return None
-    return st.st_ino, st.st_size, st.st_mtime_ns
+    if os.path.exists(cache_root / PENDING):
+        return None
+    try:
+        jt = os.stat(cache_root / JOURNAL)
+    except OSError:
+        return st.st_ino, st.st_size, st.st_mtime_ns, None
+    return st.st_ino, st.st_size, st.st_mtime_ns, (jt.st_ino, jt.st_size, jt.st_mtime_ns)
 
 
 class Taken(NamedTuple):
@@ -57,8 +65,8 @@ class Warm:
     """(content, output) of the build that left them, resolved."""
     manifest: Manifest | None = None
     """The record that build saved (or found on disk unchanged)."""
-    stamp: tuple[int, int, int] | None = None
-    """(inode, size, mtime_ns) of the record file then."""
+    stamp: tuple | None = None
+    """The record's files then (:func:`_stamp`)."""
     files: Stamps | None = None
     """That build's scan, when it was made while changes were tracked."""
     changed: set[str] | None = None

@@ -359,7 +359,7 @@ def test_the_record_copied_whole_is_the_record_copied_file_by_file(tmp_path: Pat
     monkeypatch.setattr(load, "_take_unchanged", lambda *a: calls.append(1) or real(*a))
     build(content, tmp_path / "a", Config(), jobs=1)
     assert calls == [1]
-    monkeypatch.setattr(load, "_take_unchanged", lambda files, old, new: files)  # the loop does it all
+    monkeypatch.setattr(load, "_take_unchanged", lambda files, old, new: (files, None))  # the loop does all
     build(content, tmp_path / "b", Config(), jobs=1)
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
     a, b = record.read(tmp_path / ".a.cache"), record.read(tmp_path / ".b.cache")
@@ -509,8 +509,32 @@ def test_the_record_reads_back_and_one_it_cannot_trust_is_empty(tmp_path: Path) 
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     assert record.read(cache).pages == {}
-    header, rest = marshal.loads(data)
-    path.write_bytes(marshal.dumps(((*header[:2], (2, 7), *header[3:]), rest)))
+    header, token, rest = marshal.loads(data)
+    path.write_bytes(marshal.dumps(((*header[:2], (2, 7), *header[3:]), token, rest)))
     assert record.read(cache).pages == {}
     path.write_bytes(data)
     assert record.read(cache).pages == saved.pages
+
+
+def test_an_edit_adds_to_the_records_journal_and_leaves_its_manifest(tmp_path: Path) -> None:
+    """The record of an edit is written as a journal of the last MANIFEST (not the whole
+    record again), and reads back as a clean build's record."""
+    from generator import record
+
+    content, out = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(GOLDEN / "content", content)
+    build(content, out, Config(), jobs=1)
+    cache = tmp_path / ".site.cache"
+    manifest = (cache / record.MANIFEST).read_bytes()
+    cable = sorted((content / "cables").rglob("*.txt"))[0]
+    cable.write_text(cable.read_text(encoding="utf-8").replace("SUBJECT:", "SUBJECT: EDITED", 1), encoding="utf-8")
+    assert build(content, out, Config(), jobs=1).written
+    assert (cache / record.MANIFEST).read_bytes() == manifest and (cache / record.JOURNAL).is_file()
+    assert not (cache / record.PENDING).exists()
+    clean = tmp_path / "clean"
+    build(content, clean, Config(), jobs=1)
+    assert tree(out) == tree(clean)
+    mine, theirs = record.read(cache), record.read(tmp_path / ".clean.cache")
+    assert (mine.files, mine.pages, mine.listings, mine.search_key) == \
+        (theirs.files, theirs.pages, theirs.listings, theirs.search_key)
+    assert build(content, out, Config(), jobs=1).written == 0  # the journal's record is trusted

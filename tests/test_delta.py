@@ -44,8 +44,8 @@ def _same_as_clean(content: Path, out: Path, tmp_path: Path, name: str, config: 
     build(content, clean, config or Config(), jobs=1)
     assert tree(out) == tree(clean)
     mine, theirs = (record.read(p.parent / f".{p.name}.cache") for p in (out, clean))
-    assert (mine.search_batches, mine.search_docs, mine.listings, mine.pages) == \
-        (theirs.search_batches, theirs.search_docs, theirs.listings, theirs.pages)
+    assert (mine.search_batches, mine.search_docs, mine.listings, mine.pages, mine.files, mine.csv_units) == \
+        (theirs.search_batches, theirs.search_docs, theirs.listings, theirs.pages, theirs.files, theirs.csv_units)
 
 
 def test_every_kind_of_edit_gives_a_clean_builds_output(content: Path, tmp_path: Path,

@@ -195,7 +195,7 @@ class DiskFull:
         return self._count[0]
 
     def __call__(self, path: str | Path, data: bytes) -> None:
-        if (os.path.basename(path) == "manifest.marshal") == self.only_manifest:
+        if (os.path.basename(path) in ("manifest.marshal", "journal.marshal")) == self.only_manifest:
             self._count[0] += 1
             if self.calls > self.after:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))

@@ -70,3 +70,64 @@ def _spy(fn, calls: list[str]):
         calls.append(path.name)
         return fn(path, code)
     return spied
+
+
+def _record(n: int) -> record.Manifest:
+    return record.Manifest(code="c1", fingerprint="f", files={f"{i}.txt": (i, i, f"u{i}") for i in range(n)},
+                           pages={f"p{i}.html": bytes([i % 256]) for i in range(n)},
+                           listings={"tag/A": (b"s", b"f", 1, ())}, search_key="k1")
+
+
+def test_a_few_changes_are_saved_as_a_journal_that_reads_back_as_the_whole_record(tmp_path: Path) -> None:
+    first = _record(50)
+    record.save(tmp_path, first, {})
+    manifest_bytes = (tmp_path / record.MANIFEST).read_bytes()
+    assert not (tmp_path / record.JOURNAL).exists()
+    since = record.read(tmp_path)
+    for step in range(3):  # each save adds to the journal of the same MANIFEST
+        new = record.Manifest(code="c1", fingerprint="f", files=dict(since.files), pages=dict(since.pages),
+                              listings=dict(since.listings), search_key=f"k{step + 2}")
+        new.files[f"{step}.txt"] = (99, 99, f"v{step}")  # edited
+        del new.files[f"{10 + step}.txt"]  # deleted
+        new.files[f"new{step}.txt"] = (1, 1, f"n{step}")  # added
+        new.pages[f"p{step}.html"] = b"changed"
+        del new.pages[f"p{20 + step}.html"]
+        new.listings["tag/B"] = (b"t", b"g", 2, ())
+        touched = {"files": [f"{step}.txt", f"{10 + step}.txt", f"new{step}.txt"],
+                   "pages": [f"p{step}.html", f"p{20 + step}.html"]} if step != 1 else {}  # step 1: compared whole
+        record.save(tmp_path, new, {}, since=since, touched=touched)
+        assert (tmp_path / record.MANIFEST).read_bytes() == manifest_bytes
+        back = record.read(tmp_path)
+        assert (back.files, back.pages, back.listings, back.search_key) == \
+            (new.files, new.pages, new.listings, new.search_key)
+        since = back
+    # a new MANIFEST (a full build, or a journal past its limit): an old journal is not applied to it
+    old_journal = (tmp_path / record.JOURNAL).read_bytes()
+    record.save(tmp_path, _record(5), {})
+    assert not (tmp_path / record.JOURNAL).exists()
+    (tmp_path / record.JOURNAL).write_bytes(old_journal)
+    assert record.read(tmp_path) == _record(5)
+
+
+def test_a_journal_past_its_limit_is_folded_into_a_new_manifest(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    record.save(tmp_path, _record(50), {})
+    since = record.read(tmp_path)
+    monkeypatch.setattr(record, "JOURNAL_LIMIT", 3)
+    new = _record(50)
+    new.pages.update({f"p{i}.html": b"x" for i in range(4)})
+    record.save(tmp_path, new, {}, since=since, touched={"files": [], "pages": [f"p{i}.html" for i in range(4)]})
+    assert not (tmp_path / record.JOURNAL).exists()
+    assert record.read(tmp_path) == new
+
+
+def test_a_record_marked_pending_is_not_read_until_saved(tmp_path: Path) -> None:
+    """Between the first change to the output and the save, the record says nothing true."""
+    record.save(tmp_path, _record(5), {})
+    since = record.read(tmp_path)
+    record.invalidate(tmp_path)
+    assert not record.exists(tmp_path) and record.read(tmp_path) == record.Manifest()
+    new = _record(5)
+    new.pages["p0.html"] = b"new"
+    record.save(tmp_path, new, {}, since=since, touched={"files": [], "pages": ["p0.html"]})
+    assert record.exists(tmp_path) and record.read(tmp_path) == new
