@@ -102,7 +102,7 @@ def read(cache_root: Path) -> Manifest:
             return Manifest()
         manifest = Manifest(**dict(zip(_FIELDS, data[2], strict=True)))
         manifest.journal = _apply_journal(cache_root, data[1], manifest)
-    except (OSError, EOFError, ValueError, TypeError):
+    except (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError):  # a damaged record or journal
         return Manifest()
     if tuple(map(type, manifest.scan)) != (str, bytes, bytes):
         manifest.scan = ()

@@ -131,3 +131,17 @@ def test_a_record_marked_pending_is_not_read_until_saved(tmp_path: Path) -> None
     new.pages["p0.html"] = b"new"
     record.save(tmp_path, new, {}, since=since, touched={"files": [], "pages": ["p0.html"]})
     assert record.exists(tmp_path) and record.read(tmp_path) == new
+
+
+def test_a_damaged_journal_makes_no_record_not_a_wrong_one(tmp_path: Path) -> None:
+    record.save(tmp_path, _record(5), {})
+    since = record.read(tmp_path)
+    new = _record(5)
+    new.pages["p1.html"] = b"new"
+    record.save(tmp_path, new, {}, since=since, touched={"files": [], "pages": ["p1.html"]})
+    journal = (tmp_path / record.JOURNAL).read_bytes()
+    for damaged in (journal[: len(journal) // 2], journal[:40] + b"\0" * (len(journal) - 40)):
+        (tmp_path / record.JOURNAL).write_bytes(damaged)
+        assert record.read(tmp_path) == record.Manifest()
+    (tmp_path / record.JOURNAL).write_bytes(journal)
+    assert record.read(tmp_path) == new
