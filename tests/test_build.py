@@ -538,3 +538,29 @@ def test_an_edit_adds_to_the_records_journal_and_leaves_its_manifest(tmp_path: P
     assert (mine.files, mine.pages, mine.listings, mine.search_key) == \
         (theirs.files, theirs.pages, theirs.listings, theirs.search_key)
     assert build(content, out, Config(), jobs=1).written == 0  # the journal's record is trusted
+
+
+@pytest.mark.parametrize("window", [64 + 1, 97, 1 << 10, 1 << 16])
+def test_csv_ranges_start_at_the_first_record_after_each_cut_whatever_the_window(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window: int) -> None:
+    """The ranges of a big ``cables.csv`` are read through small windows: a record's opening
+    cut by a window's end is found in the next one (they overlap), so the ranges are those a
+    reading of the whole file gives."""
+    import re
+
+    from generator import load
+
+    csv_path = small_csv(tmp_path, rows=60)
+    data = csv_path.read_bytes()
+    monkeypatch.setattr(load, "CSV_CHUNK", 3000)
+    monkeypatch.setattr(load, "_WINDOW", window)
+    expected, pos = [0], 3000
+    while pos < len(data):
+        m = re.compile(rb'\n"(\d+)","\d{1,2}/\d{1,2}/\d{4}').search(data, pos)
+        if not m:
+            break
+        expected.append(m.start() + 1)
+        pos = m.start() + 1 + 3000
+    expected.append(len(data))
+    assert load.csv_ranges(csv_path) == list(zip(expected, expected[1:], strict=False))
+    assert len(expected) > 8
