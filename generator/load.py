@@ -43,8 +43,7 @@ def load_units(content: Path, files: Stamps | Columns, old: Manifest, new: Manif
     """The record's units taken out, when the others were copied as they are."""
     touched: set[str] | None = None
     if changes is not None and one_unit:  # a record kept in memory: it is
-        files, popped = _take_known(files, changes, old, new)
-        touched = {*changes, *map(itemgetter(0), files)}
+        files, popped, touched = _take_known(files, changes, old, new)
     else:
         # The unit keys hold their file's path (``workers.unit_key``), so the files' keys are
         # all different, and the units came only from these files: as many of each is the
@@ -53,8 +52,7 @@ def load_units(content: Path, files: Stamps | Columns, old: Manifest, new: Manif
         changes = changed_since(files, Columns(*old.scan)) \
             if whole and isinstance(files, Columns) and old.scan else None
         if changes is not None:
-            files, popped = _take_known(files, changes, old, new)
-            touched = {*changes, *map(itemgetter(0), files)}
+            files, popped, touched = _take_known(files, changes, old, new)
         else:
             files = stamps(files) if isinstance(files, Columns) else files
             if whole and old_units.keys() == set(map(itemgetter(2), old_files.values())):
@@ -131,20 +129,23 @@ def _take_unchanged(files: list[tuple[str, int, int]], old: Manifest, new: Manif
 
 
 def _take_known(files: Stamps | Columns, changes: Changes, old: Manifest,
-                new: Manifest) -> tuple[Stamps, set[str]]:
+                new: Manifest) -> tuple[Stamps, set[str], set[str]]:
     """:func:`_take_unchanged` for a record that holds each file's unit and no other, and the
     files whose stamps may have changed since; the files the record lacks (unreadable, or
-    no cable in them) are read again, as always. Returns them and the units not copied."""
+    no cable in them) are read again, as always. Returns them, the units not copied, and the
+    files left out of the copy (those and the changed ones)."""
     popped = _copy_record_but(old, new, changes)
     old_files = old.files
     if not isinstance(files, Columns):
-        return [f for f in files if f[0] in changes or f[0] not in old_files], popped
-    if files.names.count("\0") + bool(files.names) == len(old_files):  # every file is in the record
-        return [(rel, *stamp) for rel, stamp in changes.items() if stamp is not None], popped
-    names = files.names.split("\0") if files.names else []
-    look = [i for i, name in enumerate(names) if name in changes or name not in old_files]
-    sizes, mtimes = array("q", files.sizes), array("q", files.mtimes)
-    return [(names[i], sizes[i], mtimes[i]) for i in look], popped
+        found = [f for f in files if f[0] in changes or f[0] not in old_files]
+    elif files.names.count("\0") + bool(files.names) == len(old_files):  # every file is in the record
+        found = [(rel, *stamp) for rel, stamp in changes.items() if stamp is not None]
+    else:
+        names = files.names.split("\0") if files.names else []
+        look = [i for i, name in enumerate(names) if name in changes or name not in old_files]
+        sizes, mtimes = array("q", files.sizes), array("q", files.mtimes)
+        found = [(names[i], sizes[i], mtimes[i]) for i in look]
+    return found, popped, {*changes, *map(itemgetter(0), found)}
 
 
 def _copy_record_but(old: Manifest, new: Manifest, rels: Iterable[str]) -> set[str]:

@@ -125,7 +125,7 @@ def _apply_journal(cache_root: Path, token: str, manifest: Manifest) -> dict:
     """The journal of the MANIFEST with ``token`` applied to ``manifest`` (read from it), and
     returned as :attr:`Manifest.journal`. A journal of another MANIFEST (one written after it)
     is left out."""
-    journal: dict = {"token": token, **{name: ({}, []) for name in _DICTS}}
+    journal = _empty_journal(token)
     try:
         data = marshal.loads((cache_root / JOURNAL).read_bytes())
     except FileNotFoundError:
@@ -143,6 +143,11 @@ def _apply_journal(cache_root: Path, token: str, manifest: Manifest) -> dict:
     for name, value in rest.items():
         setattr(manifest, name, value)
     return journal
+
+
+def _empty_journal(token: str) -> dict:
+    """:attr:`Manifest.journal` of the MANIFEST with ``token`` as written: no changes yet."""
+    return {"token": token, **{name: ({}, []) for name in _DICTS}}
 
 
 def _journal(new: Manifest, since: Manifest, touched: dict[str, Iterable[str]]) -> dict | None:
@@ -258,7 +263,7 @@ def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object], pac
         rest = tuple(getattr(manifest, name) for name in _FIELDS)
         write.write_file(cache_root / MANIFEST, marshal.dumps((_HEADER, token, rest), _MARSHAL_VERSION))
         (cache_root / JOURNAL).unlink(missing_ok=True)
-        journal = {"token": token, **{name: ({}, []) for name in _DICTS}}
+        journal = _empty_journal(token)
     manifest.journal = journal
     (cache_root / PENDING).unlink(missing_ok=True)
     (cache_root / "manifest.pickle").unlink(missing_ok=True)  # the record as earlier versions wrote it
