@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Cable, fast_pickle
+from .model import Cable, Recipient, fast_pickle
 
 
 @fast_pickle
@@ -127,6 +127,15 @@ class CableView:
     classification_href: str
     json_href: str
     """``cable/YYYY/MM/<ID>.json``, or ``""`` when the site has no JSON files (``cable_json``)."""
+
+    @property
+    def recipient_lists(self) -> tuple[tuple[str, tuple[Recipient, ...]], ...]:
+        """("To", addressees) and ("Info", addressees), each when it has any: what the
+        metadata table shows (in Python: Jinja's ``selectattr`` took 30 µs a cable)."""
+        people = self.cable.recipients
+        lists = (("To", tuple(r for r in people if r.kind == "to")),
+                 ("Info", tuple(r for r in people if r.kind == "info")))
+        return tuple(item for item in lists if item[1])
 
 
 @fast_pickle
