@@ -183,6 +183,24 @@ def test_cable_page_shows_title_and_metadata(renderer: Renderer) -> None:
     assert '<link rel="stylesheet" href="../../../static/style.css?v=' in p.html
 
 
+def test_cable_page_lists_to_and_info_addressees_in_their_rows(renderer: Renderer) -> None:
+    def rows(html: str) -> dict[str, list[str]]:
+        got = re.findall(r'<th scope="row">(To|Info)</th><td><ul class="recipients">(.*?)</ul>', html, re.S)
+        return {label: re.findall(r"<li>(.*?)</li>", items, re.S) for label, items in got}
+
+    both = rows(renderer.cable(CABLE_CTX, seed_view()))
+    assert both == {"To": ['SECSTATE WASHDC <span class="routing">RUEHC</span> <span class="precedence">immediate</span>'],
+                    "Info": ['AMEMBASSY MOSCOW <span class="routing">RUEHMO</span> <span class="precedence">immediate</span>']}
+    info_only = seed_cable(recipients=(Recipient("info", "", "AMEMBASSY <ROME>", "", ""),
+                                       Recipient("info", "RUEHFR", "AMEMBASSY PARIS", "PRIORITY", "")))
+    view = seed_view(info_only)
+    assert [label for label, _ in view.recipient_lists] == ["Info"]
+    assert rows(renderer.cable(CABLE_CTX, view)) == {
+        "Info": ["AMEMBASSY &lt;ROME&gt;", 'AMEMBASSY PARIS <span class="routing">RUEHFR</span> '
+                 '<span class="precedence">priority</span>']}
+    assert rows(renderer.cable(CABLE_CTX, seed_view(seed_cable(recipients=())))) == {}
+
+
 def test_cable_page_references(renderer: Renderer) -> None:
     p = Page(renderer.cable(CABLE_CTX, seed_view()))
     assert "NRC MISSILE DEFENSE" in p.by_id["ref-A"] and "2007-04-20" in p.by_id["ref-A"]
