@@ -296,6 +296,8 @@ class Renderer:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            # a Renderer lasts one build: no stat of base.html and _macros.html at every page
+            auto_reload=False,
         )
         self.env.filters.update(
             day=day, marking_class=marking_class, marking_title=marking_title,
