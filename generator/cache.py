@@ -81,6 +81,17 @@ class Cache:
         except _DAMAGE:
             return None
 
+    def present(self, keys: list[str]) -> set[str]:
+        """Which of ``keys`` the cache holds, in one query (a batch's worth: at most a few
+        hundred keys)."""
+        if not keys:
+            return set()
+        try:
+            marks = ",".join("?" * len(keys))
+            return {k for (k,) in self._connect().execute(f"SELECT key FROM units WHERE key IN ({marks})", keys)}
+        except _DAMAGE:
+            return set()
+
     def load_one(self, key: str, index: int) -> Cable | None:
         """Cable ``index`` of a unit."""
         try:

@@ -471,12 +471,14 @@ def test_an_edited_csv_parses_again_only_the_range_it_changed(tmp_path: Path, mo
     assert len(load.csv_ranges(csv_path)) >= 8
 
     edit_csv_subject(csv_path, 25)
-    parsed, loaded = [], []
-    real_parse, real_load = workers._parse_csv_range, cache.Cache.load
+    parsed, asked, loaded = [], [], []
+    real_parse, real_present, real_load = workers._parse_csv_range, cache.Cache.present, cache.Cache.load
     monkeypatch.setattr(workers, "_parse_csv_range", lambda *a: parsed.append(a[0]) or real_parse(*a))
+    monkeypatch.setattr(cache.Cache, "present", lambda self, keys: asked.extend(keys) or real_present(self, keys))
     monkeypatch.setattr(cache.Cache, "load", lambda self, key: loaded.append(key) or real_load(self, key))
     result = build(content, out, Config(), jobs=1)
-    assert len(parsed) == 1 and len(loaded) == 1, (parsed, loaded)
+    # the edited range only: looked for in the parse cache (not there), then parsed
+    assert len(parsed) == 1 and len(asked) == 1 and loaded == [], (parsed, asked, loaded)
     assert 0 < result.written < 40
     clean = tmp_path / "clean"
     build(content, clean, Config(), jobs=1)
