@@ -303,3 +303,16 @@ def test_serve_time_times_edits_through_a_real_server(tmp_path: Path, capsys: py
     assert target.text_path.read_bytes() == before  # the subject is put back
     page = next((tmp_path / "out").rglob(f"{target.id}.html")).read_text(encoding="utf-8")
     assert "S001" not in page  # the server rebuilt the subject put back before it stopped
+
+
+def test_snapshot_is_a_byte_compiled_copy_of_the_code(tmp_path: Path) -> None:
+    """The frozen copy the benchmark times holds each module's bytecode, as an installed package
+    does, even where Python is told not to write it (each build would compile them again)."""
+    from benchmarks.run import snapshot
+
+    code, described = snapshot(tmp_path)
+    assert described
+    modules = sorted(p.relative_to(code) for p in (code / "generator").rglob("*.py"))
+    assert Path("generator/build.py") in modules and (code / "themes" / "default" / "templates").is_dir()
+    compiled = {p.parent.parent / p.name.split(".")[0] for p in (code / "generator").rglob("__pycache__/*.pyc")}
+    assert {code / m.with_suffix("") for m in modules} <= compiled
