@@ -116,10 +116,6 @@ class Cache:
         except _DAMAGE:
             return [None] * len(wanted)
 
-    def store(self, key: str, pickled: list[bytes], diagnostics: list[Diagnostic]) -> None:
-        """Cache a unit: its cables, each pickled, and its diagnostics."""
-        self.store_many([(key, pickled, diagnostics)])
-
     def store_many(self, units: list[tuple[str, list[bytes], list[Diagnostic]]]) -> None:
         """Cache several units in one transaction: the workers share one write lock, and
         SQLite's busy handler sleeps a millisecond or more whenever they meet at it (a

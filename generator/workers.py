@@ -73,7 +73,8 @@ def parse_units(tasks: list[tuple[str, str, int, int, frozenset[str]]]) -> list[
     held = cache.present([r[1] for task, r in zip(tasks, read, strict=True)
                           if type(r) is tuple and r[1] not in task[4]])
     new: list[tuple[str, list[bytes], list[Diagnostic]]] = []
-    results = [r if type(r) is UnitResult else _parse_unit(task, *r, r[1] in held, new)
+    results = [r if type(r) is UnitResult
+               else _parse_unit(task, *r, cache.load(r[1]) if r[1] in held else None, new)
                for task, r in zip(tasks, read, strict=True)]
     cache.store_many(new)
     return results
@@ -92,23 +93,23 @@ def _read_unit(task: tuple[str, str, int, int, frozenset[str]]) -> tuple[bytes, 
     return data, unit_key(f"{rel}@{start}" if end >= 0 else rel, data)
 
 
-def _parse_unit(task: tuple[str, str, int, int, frozenset[str]], data: bytes, key: str, cached: bool,
+def _parse_unit(task: tuple[str, str, int, int, frozenset[str]], data: bytes, key: str,
+                cached: tuple[list[bytes], list[Diagnostic]] | None,
                 new: list[tuple[str, list[bytes], list[Diagnostic]]]) -> UnitResult:
-    """Parse one unit read by :func:`_read_unit` (``cached``: the cache may hold its parse:
-    unpickle it); a new parse is added to ``new`` for the caller to cache. A unit whose key
-    is one of the task's ``known`` keys (the build record has it) is not parsed again."""
+    """Parse one unit read by :func:`_read_unit`, unless ``cached`` holds its parse (from the
+    parse cache: unpickled); a new parse is added to ``new`` for the caller to cache. A unit
+    whose key is one of the task's ``known`` keys (the build record has it) is not parsed again."""
     from . import parse
 
     _abs_path, rel, _start, end, known = task
     if key in known:
         return UnitResult(rel, key, [], [], known=True)
-    found = _worker["cache"].load(key) if cached else None  # type: ignore[attr-defined]
-    if found is None:
+    if cached is None:
         cables, diagnostics = _parse_csv_range(rel, data) if end >= 0 else parse.read(rel, data)
         pickled = [pickle.dumps(c, protocol=pickle.HIGHEST_PROTOCOL) for c in cables]
         new.append((key, pickled, diagnostics))
     else:
-        pickled, diagnostics = found
+        pickled, diagnostics = cached
         cables = [pickle.loads(p) for p in pickled]
     entries = [Entry.from_cable(c, key, i, rel, p) for i, (c, p) in enumerate(zip(cables, pickled, strict=True))]
     diagnostics = diagnostics + [

@@ -72,7 +72,7 @@ def test_a_parse_batch_takes_cached_units_parses_the_others_and_reports_unreadab
     with Pool(1, (Config(), SiteInfo("t", ""), tmp_path / "site", root)) as pool:
         key_a = unit_key("a.txt", data)
         doctored = Cable(id="07USNATO577", subject="FROM THE CACHE")
-        pool.cache.store(key_a, [pickle.dumps(doctored)], [])
+        pool.cache.store_many([(key_a, [pickle.dumps(doctored)], [])])
         tasks = [(str(content / name), name, 0, -1, frozenset(known)) for name, known in
                  (("a.txt", ()), ("b.txt", ()), ("gone.txt", ()), ("c.txt", {unit_key("c.txt", data)}))]
         a, b, gone, c = parse_units(tasks)
