@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from .chart import year_chart
+from .htmlescape import escape_text
 from .lexer import telegram_html
 from .model import Block
 from .views import (
@@ -130,7 +131,7 @@ def ref_anchor(ref: RefView, index: int) -> str:
 
 def mark_text(text: str, hrefs: dict[str, str]) -> Markup:
     """Escape ``text``, then mark redactions and link REF mentions (``hrefs`` from :func:`ref_hrefs`)."""
-    escaped = str(escape(text))
+    escaped = escape_text(text)
     return Markup(_mark(escaped, hrefs) if _may_mark(escaped) else escaped)
 
 
@@ -218,7 +219,7 @@ def body_html(blocks: Sequence[Block], hrefs: dict[str, str]) -> Markup:
     out: list[str] = []
 
     def marked(text: str) -> list[str]:  # a block's paragraphs, escaped and marked
-        paras = [str(escape(p)) for p in reflow(text)]
+        paras = [escape_text(p) for p in reflow(text)]
         return [_mark(p, hrefs) for p in paras] if _may_mark(text) else paras
 
     lead = 0
@@ -240,7 +241,7 @@ def body_html(blocks: Sequence[Block], hrefs: dict[str, str]) -> Markup:
             first = paras[0] if paras else ""
             rest = "".join(f"<p>{p}</p>" for p in paras[1:])
             anchor = f' id="p{pid}"' if pid else ""
-            out.append(f'<section class="para {level}"{anchor}><p><span class="pnum">{escape(b.number)}.</span> '
+            out.append(f'<section class="para {level}"{anchor}><p><span class="pnum">{escape_text(b.number)}.</span> '
                        f"{abbr}{first}</p>{rest}</section>")
         else:
             out.extend(f'<p class="text">{p}</p>' for p in marked(b.text))
@@ -279,7 +280,7 @@ def _fingerprint(theme_dir: Path) -> str:
         for path in sorted(p for p in base.rglob("*") if p.is_file()):
             h.update(path.relative_to(theme_dir).as_posix().encode() + b"\0")
             h.update(path.read_bytes())
-    for module in ("chart.py", "lexer.py", "render.py"):
+    for module in ("chart.py", "htmlescape.py", "lexer.py", "render.py"):
         h.update((Path(__file__).parent / module).read_bytes())
     return h.hexdigest()
 

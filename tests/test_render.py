@@ -532,3 +532,22 @@ def test_seed_cable_renders_fast(renderer: Renderer) -> None:
         timings.append((time.process_time() - start) / 20)
     per_page = min(timings)
     assert per_page < 0.010, f"{per_page * 1000:.2f} ms per cable page"
+
+
+@given(st.text())
+@settings(max_examples=300, deadline=None)
+def test_escape_text_is_markupsafes_escape_as_a_plain_str(text: str) -> None:
+    from markupsafe import escape
+
+    from generator.htmlescape import escape_text
+
+    out = escape_text(text)
+    assert type(out) is str
+    assert out == str(escape(text))
+
+
+def test_escape_text_escapes_markup_in_a_cable_body() -> None:
+    hostile = 'REF A said <script>alert("x")</script> & \'more\''
+    html = body_html([Block("paragraph", hostile, "1", "C")], {})
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;more&#39;" in html
