@@ -4,7 +4,7 @@
 
 A static site of the whole release is ~300,000 files; on a disk where creating a file costs
 half a millisecond that is minutes of a cold build whatever the generator does, so the
-build avoids making files it does not need (the parse cache is one SQLite file, per-cable
+build avoids making files it does not need (the parse cache is one SQLite file and a few packs, per-cable
 JSON is opt-in). Prints milliseconds per operation.
 """
 

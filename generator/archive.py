@@ -143,8 +143,8 @@ def code_version(*patterns: str) -> str:
     return h.hexdigest()
 
 
-PARSER_VERSION = code_version("model.py", "parse/**/*.py", "data/*")
-"""Parsed units are cached under this: a parser change re-parses."""
+PARSER_VERSION = code_version("model.py", "parse/**/*.py", "data/*", "cache.py")
+"""Parsed units are cached under this: a change of the parser, or of how the cache keeps them, re-parses."""
 SITE_VERSION = code_version("archive.py", "cache.py", "plan.py", "site.py", "listing.py", "views.py", "feeds.py",
                             "paths.py", "build.py", "workers.py", "searchplan.py", "record.py", "load.py",
                             "editorial.py", "delta.py", "markdown.py", "search/*.py")

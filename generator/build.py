@@ -283,6 +283,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             raise
         if old.units:  # an edited file's old parse is of no more use
             pool.cache.forget([k for k in changed_units if k not in new.units])
+        pool.cache.tidy()  # the workers write no more: merge the small packs of earlier edits
         for key in set(old.search_batches) - set(new.search_batches):
             search_partial_path(cache_root, key).unlink(missing_ok=True)
     result.phases["render"] = time.monotonic() - start - sum(result.phases.values())

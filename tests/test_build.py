@@ -270,7 +270,7 @@ def test_corpus_html_builds_with_no_broken_link(tmp_path: Path) -> None:
 
 
 def test_parse_cache_is_one_database_and_survives_damage(tmp_path: Path) -> None:
-    """Parsed cables live in one SQLite file (not a file per cable); a damaged one is started again,
+    """Parsed cables live in one SQLite file and a few packs (not a file per cable); a damaged one is started again,
     and an edited cable's old parse is dropped from it."""
     import sqlite3
 
@@ -283,7 +283,7 @@ def test_parse_cache_is_one_database_and_survives_damage(tmp_path: Path) -> None
     first = tree(out)
 
     def keys() -> set[str]:
-        with sqlite3.connect(cache / "parsed.sqlite") as db:
+        with sqlite3.connect(cache / "cache.sqlite") as db:
             return {k for (k,) in db.execute("SELECT key FROM units")}
 
     before = keys()
@@ -295,7 +295,7 @@ def test_parse_cache_is_one_database_and_survives_damage(tmp_path: Path) -> None
     assert len(after) == len(before) and len(after - before) == 1  # the old parse is gone, the new one in
 
     (cache / "manifest.marshal").unlink()
-    for p in cache.glob("parsed.sqlite*"):
+    for p in cache.glob("cache.sqlite*"):
         p.write_bytes(b"not a database" * 100)
     build(content, out, Config(), jobs=2)
     fresh = tmp_path / "fresh"

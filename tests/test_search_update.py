@@ -115,7 +115,7 @@ def test_an_edit_whose_old_parse_is_gone_from_the_cache_remakes_the_index(
     for shard in (cache / "units").glob("*.pickle"):
         units.update(pickle.loads(shard.read_bytes())[1])
     (old_unit,) = [k for k, (entries, _) in units.items() if entries and entries[0].source == files[5].name]
-    with sqlite3.connect(cache / "parsed.sqlite") as db:
+    with sqlite3.connect(cache / "cache.sqlite") as db:
         assert db.execute("DELETE FROM cables WHERE unit = ?", (old_unit,)).rowcount == 1
     _edit(files[5], "SUBJECT:", "SUBJECT: QUOKKA")
     build(tmp_path / "content", out, Config(), jobs=2)
