@@ -56,8 +56,8 @@ class Entry(NamedTuple):
     size: int
     """Length of the body in characters."""
     digest: bytes
-    """Hash of the whole parsed cable: what its page and search entry are made from (one
-    edited row of a 400-cable CSV unit changes one digest, not 400)."""
+    """Hash of the whole parsed cable (XXH3, as :func:`unit_key`): what its page and search
+    entry are made from (one edited row of a 400-cable CSV unit changes one digest, not 400)."""
     href: str
     """The cable page's path in the site."""
     row_digest: bytes
@@ -86,7 +86,7 @@ class Entry(NamedTuple):
             editable=source.endswith(".md"),
             partial=cable.partial,
             size=len(cable.body),
-            digest=hashlib.sha1(pickled).digest()[:12],
+            digest=xxhash.xxh3_128(pickled).digest()[:12],  # 1.4 µs a cable, SHA-1 18 µs
             href=(href := paths.cable_page(cable.id, cable.created)),
             row_digest=row_digest(cable.id, cable.created, cable.subject, cable.origin or UNKNOWN_ORIGIN,
                                   cable.classification or UNKNOWN_LEVEL, href),
