@@ -40,7 +40,7 @@ from .parse.tags import GLOSSARY
 from .scan import Columns, join, parts, scan_part
 from .views import Link, SiteInfo
 from .warm import Warm
-from .workers import BuildError, Pool, render_task, search_partial_path
+from .workers import BuildError, CacheMiss, Pool, render_task, search_partial_path
 
 PATCH_LIMIT = 2000
 """Above this many changed files the build makes a fresh tree instead of patching."""
@@ -99,7 +99,12 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
     gc.disable()
     try:
         with write.hold(output, _cache_root(output)):
-            return _build(content, output, config, jobs, progress, defer_search, enabled, warm or Warm())
+            warm = warm or Warm()
+            try:
+                return _build(content, output, config, jobs, progress, defer_search, enabled, warm)
+            except CacheMiss:  # the record names a parse the cache lost: once more, reading every file
+                record.invalidate(_cache_root(output))
+                return _build(content, output, config, jobs, progress, defer_search, enabled, warm)
     except write.Busy as exc:
         raise BuildError(str(exc)) from None
     finally:

@@ -36,6 +36,11 @@ class BuildError(Exception):
     """The build could not finish; ``output/`` is as it was."""
 
 
+class CacheMiss(BuildError):
+    """A cable that the build record counts on is not in the parse cache (a pack deleted or
+    damaged): the build starts again without the record (``build.build``)."""
+
+
 _worker: dict[str, object] = {}
 
 
@@ -161,7 +166,7 @@ def _render_cables(task: tuple[str, list[site.CableJob]]) -> list[tuple[str, boo
     for job in jobs:
         cable = cache.load_one(unit, job.index)
         if cable is None:
-            raise BuildError(f"parse cache entry {unit} vanished during the build")
+            raise CacheMiss(f"parse cache entry {unit} is missing or damaged")
         out += _render_cable(cable, job)
     return out
 
@@ -290,11 +295,11 @@ def search_patch_task(task: tuple[Path, list[tuple[int, tuple[str, int], tuple[s
 
 
 def _load_batch(cache: Cache, batch: list[tuple[int, str, int, str]]) -> list[Cable | None]:
-    """A search batch's cables from the parse cache, in one query; BuildError if one is gone."""
+    """A search batch's cables from the parse cache, in one query; CacheMiss if one is gone."""
     cables = cache.load_many([(unit, position) for _doc, unit, position, _href in batch])
     missing = [unit for (_d, unit, _p, _h), cable in zip(batch, cables, strict=True) if cable is None]
     if missing:
-        raise BuildError(f"parse cache entry {missing[0]} vanished during the build")
+        raise CacheMiss(f"parse cache entry {missing[0]} is missing or damaged")
     return cables
 
 

@@ -303,6 +303,32 @@ def test_parse_cache_is_one_database_and_survives_damage(tmp_path: Path) -> None
     assert tree(out) == tree(fresh) != first
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("loss", ["packs deleted", "pack cut short"])
+def test_a_parse_the_record_counts_on_lost_from_the_cache_costs_a_reread_not_the_build(
+        tmp_path: Path, jobs: int, loss: str) -> None:
+    """The record says a file is unchanged, but its parse is gone from the cache (the packs
+    deleted by hand, or damaged): the build reads every file again instead of failing, and
+    the site is a clean build's."""
+    content, out = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(GOLDEN / "content", content)
+    first = build(content, out, Config(), jobs=jobs)
+    cable = next((content / "cables").rglob("*ROME100*"))
+    cable.write_text(cable.read_text(encoding="utf-8").replace("SUBJECT:", "SUBJECT: EDITED", 1), encoding="utf-8")
+    packs = tmp_path / ".site.cache" / "packs"
+    if loss == "packs deleted":
+        shutil.rmtree(packs)
+    else:
+        for pack in packs.iterdir():
+            pack.write_bytes(pack.read_bytes()[:100])
+    result = build(content, out, Config(), jobs=jobs)
+    assert (result.errors, result.cables) == (first.errors, first.cables)
+    fresh = tmp_path / "fresh"
+    build(content, fresh, Config(), jobs=1)
+    assert tree(out) == tree(fresh)
+    assert build(content, out, Config(), jobs=jobs).written == 0  # and the record is whole again
+
+
 def test_an_edit_rewrites_two_shards_of_the_record_and_a_lost_shard_costs_a_reread(tmp_path: Path) -> None:
     """The record's units live in shards by key: an edit rewrites the shards of the old and the
     new parse only; a damaged or missing shard makes its files be read again, same output."""
