@@ -89,7 +89,12 @@ def test_registered_and_html(seed: str) -> None:
     assert TelegramLexer.name == "Telegram" and TelegramLexer.aliases == ["telegram", "cable"]
     ours = str(telegram_html(seed))
     theirs = highlight(seed, TelegramLexer(), HtmlFormatter(nowrap=True))
-    strip = lambda s: s.replace('<span class="w">', "").replace("</span>", "")  # noqa: E731
+    # Pygments 2.21 leaves quotes in text unescaped (html.escape(quote=False)); ours, as
+    # Pygments did before, escapes them: the same text either way
+    def strip(html: str) -> str:
+        html = html.replace('<span class="w">', "").replace("</span>", "")
+        return html.replace("&quot;", '"').replace("&#39;", "'")
+
     assert "".join(strip(ours).split()) == "".join(strip(theirs).split())
     assert str(telegram_html("<script>&")) == "&lt;script&gt;&amp;"
 
