@@ -78,6 +78,11 @@ class Cache:
     def packs(self) -> Path:
         return self.root / "packs"
 
+    @property
+    def _writing(self) -> int:
+        """The pack this process appends to (0: none): no other process reads it whole or moves it."""
+        return self._writer[0] if self._writer is not None else 0
+
     def _pack_path(self, pack: int) -> str:
         return f"{os.fspath(self.packs)}/{pack}.pack"
 
@@ -253,7 +258,7 @@ class Cache:
             db.executemany("DELETE FROM units WHERE key = ?", keys)
             db.executemany("DELETE FROM cables WHERE unit = ?", keys)
             db.execute("COMMIT")
-            for pack in sorted(packs - {self._writer[0] if self._writer else 0}):
+            for pack in sorted(packs - {self._writing}):
                 live = db.execute("SELECT count(*), coalesce(sum(length), 0) FROM cables WHERE pack = ?",
                                   (pack,)).fetchone()
                 if live[0] == 0 or live[1] < self._size(pack) // 2:
@@ -299,7 +304,7 @@ class Cache:
                 stem = name.removesuffix(".pack")
                 if not stem.isdigit() or int(stem) not in known:
                     (self.packs / name).unlink(missing_ok=True)
-            small = [p for p in sorted(known) if self._size(p) < SMALL_PACK and p != (self._writer or (0,))[0]]
+            small = [p for p in sorted(known) if self._size(p) < SMALL_PACK and p != self._writing]
             if len(small) > SMALL_PACKS:
                 self._move(small)
 

@@ -161,12 +161,9 @@ def _parse_csv_range(rel: str, data: bytes) -> tuple[list[Cable], list[Diagnosti
 
 def _render_cables(task: tuple[str, list[site.CableJob]]) -> list[tuple[str, bool]]:
     unit, jobs = task
-    cache: Cache = _worker["cache"]  # type: ignore[assignment]
+    cables = _load(_worker["cache"], [(unit, job.index) for job in jobs])  # type: ignore[arg-type]
     out = []
-    for job in jobs:
-        cable = cache.load_one(unit, job.index)
-        if cable is None:
-            raise CacheMiss(f"parse cache entry {unit} is missing or damaged")
+    for cable, job in zip(cables, jobs, strict=True):
         out += _render_cable(cable, job)
     return out
 
@@ -248,14 +245,15 @@ def index_task(task: tuple[list[tuple[int, str, int, str]], str, str, list[site.
     _worker["mode"] = mode
     cache: Cache = _worker["cache"]  # type: ignore[assignment]
     path = search_partial_path(cache.root, key)
-    cables: list[Cable | None] | None = None
+    wanted = [(unit, position) for _doc, unit, position, _href in batch]
+    cables: list[Cable] | None = None
     try:
         files, rest = marshal.loads(path.read_bytes())
         if not isinstance(files, list):
             raise ValueError("not a cached partial index")
         unpack(rest)  # a damaged one fails here, not in the merge
     except (OSError, ValueError, EOFError, TypeError):  # not cached, or damaged: made again
-        cables = _load_batch(cache, batch)
+        cables = _load(cache, wanted)
         files, part = doc_tables(partial([(doc, cable, href) for (doc, _u, _p, href), cable
                                           in zip(batch, cables, strict=True)]))  # type: ignore[misc]
         rest = pack(part)
@@ -263,7 +261,7 @@ def index_task(task: tuple[list[tuple[int, str, int, str]], str, str, list[site.
     pages: list[tuple[str, bool]] = []
     if jobs:
         if cables is None:
-            cables = _load_batch(cache, batch)
+            cables = _load(cache, wanted)
         for cable, job in zip(cables, jobs, strict=True):
             try:
                 pages += _render_cable(cable, job)  # type: ignore[arg-type]
@@ -294,13 +292,14 @@ def search_patch_task(task: tuple[Path, list[tuple[int, tuple[str, int], tuple[s
     return update.patch(output, [(partial(olds), partial(news))])
 
 
-def _load_batch(cache: Cache, batch: list[tuple[int, str, int, str]]) -> list[Cable | None]:
-    """A search batch's cables from the parse cache, in one query; CacheMiss if one is gone."""
-    cables = cache.load_many([(unit, position) for _doc, unit, position, _href in batch])
-    missing = [unit for (_d, unit, _p, _h), cable in zip(batch, cables, strict=True) if cable is None]
+def _load(cache: Cache, wanted: list[tuple[str, int]]) -> list[Cable]:
+    """The cables ``(unit, position)`` of a task (a search batch, or a unit's pages) from the
+    parse cache, in one query; CacheMiss if one is gone."""
+    cables = cache.load_many(wanted)
+    missing = [unit for (unit, _p), cable in zip(wanted, cables, strict=True) if cable is None]
     if missing:
         raise CacheMiss(f"parse cache entry {missing[0]} is missing or damaged")
-    return cables
+    return cables  # type: ignore[return-value]
 
 
 def render_task(task: tuple[str, str, object]) -> list[tuple[str, bool]]:
