@@ -34,9 +34,9 @@ from pathlib import Path
 from . import delta, editorial, plan, record, searchplan, site, write
 from .archive import PARSER_VERSION, SITE_VERSION, Archive, choose, index
 from .config import Config, ConfigError, load_config
+from .glossary import GLOSSARY
 from .load import load_units
 from .model import ERROR, WARNING, Diagnostic
-from .parse.tags import GLOSSARY
 from .scan import Columns, join, parts, scan_part
 from .views import Link, SiteInfo
 from .warm import Warm

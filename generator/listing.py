@@ -9,8 +9,7 @@ whose key is not the one recorded (``plan.pages``).
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from . import paths
@@ -29,19 +28,19 @@ def listing_key(fingerprint: bytes, path: str, fields: tuple, ids: list[str], di
     return h.digest()
 
 
-def per_year(ids: list[str] | None, year_of: dict[str, str]) -> tuple[tuple[str, int], ...]:
+def per_year(ids: list[str], year_of: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
     """Cables per year, every year of the span present (0 where none); ``year_of``: id -> year.
-    ``ids`` newest first, as every listing's (``archive.index``), so that each year's cables
-    are a run; ``None``: every cable of ``year_of``."""
-    counts = Counter(year_of.values()) if ids is None else _year_runs(ids, year_of)
-    counts = Counter({y: n for y, n in counts.items() if y.isdigit()})
+    ``ids`` newest first, as every listing's and the whole archive's (``archive.index``), so
+    that each year's cables are a run (the home page's figures for the 251,287 cables of the
+    release: a few hundred lookups, not a count of them all, 0.05-0.1 s of every edit)."""
+    counts = {y: n for y, n in _year_runs(ids, year_of).items() if y.isdigit()}
     if not counts:
         return ()
     first, last = int(min(counts)), int(max(counts))
     return tuple((str(y), counts.get(str(y), 0)) for y in range(first, last + 1))
 
 
-def _year_runs(ids: list[str], year_of: dict[str, str]) -> dict[str, int]:
+def _year_runs(ids: list[str], year_of: Mapping[str, str]) -> dict[str, int]:
     """Year -> cables of ``ids``, each year's run found by a binary search for its end: a
     listing of 100,000 cables costs a few hundred lookups, not 100,000 (counting every
     listing's cables took 2.4 s of a build that adds a cable to the release)."""

@@ -14,7 +14,7 @@ from operator import attrgetter
 from . import delta, editorial, feeds, record, site
 from .archive import Archive, Entry
 from .config import Config
-from .parse.tags import GLOSSARY
+from .glossary import GLOSSARY
 from .views import SiteInfo
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import paths, write
-from .archive import Archive, Entry, Neighbours, YearOf
+from .archive import Archive, Entry, Ids, Neighbours, YearOf
 from .model import Diagnostic
 
 
@@ -334,8 +334,8 @@ class SavedIndex(NamedTuple):
 
     order: list[str]
     ids: list[str]
-    lists: dict[str, dict[str, list[str]]]
-    """Each of :data:`_LISTS` by name."""
+    lists: dict[str, dict[str, Ids]]
+    """Each of :data:`_LISTS` by name, each list split when first read."""
     packed: Packed
 
 
@@ -357,8 +357,10 @@ def load_index(cache_root: Path, token: str) -> SavedIndex | None:
         ids = packed[1].split(_SEP) if packed[0] else []
         if len(ids) != len(order):
             return None
-        lists = {name: {k: v.split(_SEP) for k, v in saved.items()} for name, saved in zip(_LISTS, packed[2:],
+        lists = {name: {k: Ids(v, _SEP) for k, v in saved.items()} for name, saved in zip(_LISTS, packed[2:],
                                                                                               strict=True)}
+        if not all(isinstance(v, str) for saved in packed[2:] for v in saved.values()):
+            return None
     except (AttributeError, TypeError, ValueError):
         return None
     return SavedIndex(order, ids, lists, packed)

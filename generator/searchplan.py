@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import write
 from .archive import SITE_VERSION, Archive, Entry
-from .parse.tags import GLOSSARY
+from .glossary import GLOSSARY
 from .search.index import SearchIndexer
 from .search.partials import DOC_CHUNK, unpack
 from .site import CableJob, Rows, TagInfo, cable_job, json_path

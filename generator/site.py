@@ -293,7 +293,7 @@ def plan_indexes(
         newest=tuple(rows[e.id] for e in newest[:10]),
         tag_count=len(archive.by_tag),
         origin_count=len(archive.by_origin),
-        per_year=per_year(None, archive.year_of),
+        per_year=per_year(archive.order, archive.year_of),
         classifications=classification_links(archive),
         pages=editorial,
     ))

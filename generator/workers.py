@@ -42,13 +42,15 @@ class CacheMiss(BuildError):
 
 
 _worker: dict[str, object] = {}
+TEMPLATES = "templates"
+"""Folder of the cache root where the workers keep the theme's compiled templates."""
 
 
 def _init_worker(config: Config, site_info: SiteInfo, output: Path, cache_root: Path) -> None:
     from .render import Renderer
 
     _worker.update(
-        renderer=Renderer(Path(config.theme), site_info), site=site_info,
+        renderer=Renderer(Path(config.theme), site_info, cache_root / TEMPLATES), site=site_info,
         config=config, output=output, cache=Cache(cache_root),
     )
 

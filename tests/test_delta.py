@@ -215,8 +215,8 @@ def test_listing_bases_are_the_listings_that_list_each_corpus_cable() -> None:
     import pickle
 
     from generator.archive import Entry, choose, index
+    from generator.glossary import GLOSSARY
     from generator.parse import read
-    from generator.parse.tags import GLOSSARY
     from generator.views import SiteInfo
 
     entries = []

@@ -183,6 +183,33 @@ def test_cable_page_shows_title_and_metadata(renderer: Renderer) -> None:
     assert '<link rel="stylesheet" href="../../../static/style.css?v=' in p.html
 
 
+def test_compiled_templates_are_kept_and_give_the_same_page(tmp_path: Path) -> None:
+    """The workers keep the compiled templates in the cache folder (``bytecode``): a new
+    Renderer loads them instead of compiling, and renders the same page; the files of another
+    theme or code version (another fingerprint) go."""
+    import shutil
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "jinja2-0.0-stale-cable.cache").write_bytes(b"old")
+    first = Renderer(THEME, SITE, folder).cable(CABLE_CTX, seed_view())
+    kept = sorted(p.name for p in folder.iterdir())
+    assert kept and all(n.startswith("jinja2-") and "stale" not in n for n in kept)
+    again = Renderer(THEME, SITE, folder)
+    compiled = []
+    original = again.env.compile
+    again.env.compile = lambda *a, **k: compiled.append(a) or original(*a, **k)  # type: ignore[method-assign]
+    assert again.cable(CABLE_CTX, seed_view()) == first == Renderer(THEME, SITE).cable(CABLE_CTX, seed_view())
+    assert compiled == []  # every template came compiled from the folder
+    theme = tmp_path / "theme"
+    shutil.copytree(THEME, theme)
+    base = theme / "templates" / "base.html"
+    base.write_text(base.read_text().replace("</body>", "<p>edited theme</p></body>"))
+    edited = Renderer(theme, SITE, folder).cable(CABLE_CTX, seed_view())
+    assert "<p>edited theme</p>" in edited and "<p>edited theme</p>" not in first
+    assert not set(kept) & {p.name for p in folder.iterdir()}
+
+
 def test_cable_page_lists_to_and_info_addressees_in_their_rows(renderer: Renderer) -> None:
     def rows(html: str) -> dict[str, list[str]]:
         got = re.findall(r'<th scope="row">(To|Info)</th><td><ul class="recipients">(.*?)</ul>', html, re.S)

@@ -42,3 +42,31 @@ def test_sitemap_names_are_the_files_sitemaps_makes() -> None:
         assert sorted(sitemap_names(count)) == sorted(files), count
         urls = sum(data.count(b"<url>") for name, data in files.items() if name != "sitemap.xml")
         assert urls == count
+
+
+def test_home_page_counts_every_cable_by_year_whatever_its_date() -> None:
+    """The home page's figures come from runs of the whole archive's order (``per_year`` of
+    ``archive.order``): the same as a count of every cable's year, odd dates included."""
+    from collections import Counter
+
+    from generator.archive import Entry, index
+    from generator.config import Config
+    from generator.site import Rows, plan_indexes
+    from generator.views import SiteInfo
+
+    rng = random.Random(7)
+    odd = ["", "2007", "199", "2003-12", "20x1-01-01", "1989-05-01 10:00", "2003-01-02", "2010-02-28", "1966-01-01"]
+    for size in (0, 1, 3, 200):
+        entries = {}
+        for i in range(size):
+            created = rng.choice(odd)
+            entries[f"ID{i}"] = Entry(f"ID{i}", created, "S", "Embassy Rome", "SECRET", (), (), "u", i, "a.txt", 0,
+                                      False, False, 1, b"d", f"cable/ID{i}.html", b"r")
+        archive = index(entries)
+        home = next(p for p in plan_indexes(archive, Rows(entries), {}, Config(), SiteInfo("t", "", False, ()))
+                    if getattr(p, "path", "") == "index.html")
+        counts = Counter(e.created[:4] for e in entries.values())
+        years = [y for y in counts if y.isdigit()]  # the span from the first year to the last, as strings
+        expected = tuple((str(y), counts.get(str(y), 0)) for y in range(int(min(years)), int(max(years)) + 1)) \
+            if years else ()
+        assert home.view.per_year == expected, size
