@@ -295,8 +295,9 @@ INDEX = "index.marshal"
 neighbours), with the token that :attr:`Manifest.index` names it by. A build that only
 edits cables patches it (``delta.patch_index``): reading it takes 0.2 s for the 251,287
 cables of the release, indexing them 1.0 s. Each list of ids is one string, its ids joined
-by :data:`_SEP` (a list of 251,287 strings reads ten times slower); the ids in order
-(:attr:`~generator.archive.Archive.ids`) too."""
+by :data:`_SEP` (a list of 251,287 strings reads ten times slower), split when first read
+(:class:`~generator.archive.Ids`), and its length is kept beside it; the ids in order
+(:attr:`~generator.archive.Archive.ids`) are joined too."""
 _SEP = "\0"
 _LISTS = ("cited_by", "by_tag", "by_origin", "by_year", "by_month", "by_classification")
 Packed = tuple
@@ -317,16 +318,19 @@ def pack_index(archive: Archive, last: tuple[Archive, Packed] | None = None) -> 
         if order.count(_SEP) != max(len(archive.order) - 1, 0) or len(archive.ids) != len(archive.order) \
                 or ids.count(_SEP) != order.count(_SEP):
             return None  # the ids never hold it, but input is not trusted
-    lists = []
+    lists, counts = [], []
     for n, name in enumerate(_LISTS):
         now = getattr(archive, name)
         was = getattr(base, name) if base is not None else {}
         packed = base_packed[2 + n] if base is not None else {}
+        packed_counts = base_packed[2 + len(_LISTS) + n] if base is not None else {}
         if now is was:
             lists.append(packed)
+            counts.append(packed_counts)
         else:
             lists.append({k: packed[k] if was.get(k) is v else join(v) for k, v in now.items()})
-    return (order, ids, *lists)
+            counts.append({k: packed_counts[k] if was.get(k) is v else len(v) for k, v in now.items()})
+    return (order, ids, *lists, *counts)
 
 
 class SavedIndex(NamedTuple):
@@ -349,7 +353,7 @@ def load_index(cache_root: Path, token: str) -> SavedIndex | None:
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if not (isinstance(data, tuple) and len(data) == 2 and data[0] == token
-            and isinstance(data[1], tuple) and len(data[1]) == 2 + len(_LISTS)):
+            and isinstance(data[1], tuple) and len(data[1]) == 2 + 2 * len(_LISTS)):
         return None
     packed = data[1]
     try:  # a file of this token holds what pack_index made, unless damaged within
@@ -357,11 +361,13 @@ def load_index(cache_root: Path, token: str) -> SavedIndex | None:
         ids = packed[1].split(_SEP) if packed[0] else []
         if len(ids) != len(order):
             return None
-        lists = {name: {k: Ids(v, _SEP) for k, v in saved.items()} for name, saved in zip(_LISTS, packed[2:],
-                                                                                              strict=True)}
-        if not all(isinstance(v, str) for saved in packed[2:] for v in saved.values()):
+        n = len(_LISTS)
+        lists = {name: {k: Ids(v, _SEP, counts[k]) for k, v in saved.items()}
+                 for name, saved, counts in zip(_LISTS, packed[2 : 2 + n], packed[2 + n :], strict=True)}
+        if not all(isinstance(v, str) for saved in packed[2 : 2 + n] for v in saved.values()) \
+                or not all(type(c) is int for counts in packed[2 + n :] for c in counts.values()):
             return None
-    except (AttributeError, TypeError, ValueError):
+    except (AttributeError, TypeError, ValueError, KeyError):
         return None
     return SavedIndex(order, ids, lists, packed)
 

@@ -330,6 +330,14 @@ def test_an_index_packed_from_the_last_one_reads_back_as_the_index_made_again(tm
         read = record.read_index(tmp_path, token, new)
         assert read is not None and read[1] == repacked
         fresh = index(new)
+        for name in record._LISTS:  # each list's length read as saved, not counted: none split yet
+            lists = getattr(read[0], name)
+            assert {k: len(v) for k, v in lists.items()} == {k: len(v) for k, v in getattr(fresh, name).items()}
+            assert all(v._list is None for v in lists.values()), (step, name)
+        for name in record._LISTS:  # each list's length read as saved, not counted: none split yet
+            lists = getattr(read[0], name)
+            assert {k: len(v) for k, v in lists.items()} == {k: len(v) for k, v in getattr(fresh, name).items()}
+            assert all(v._list is None for v in lists.values()), (step, name)
         for name in ("entries", "cited_by", "by_tag", "by_origin", "by_year", "by_month", "by_classification",
                      "neighbours", "order", "year_of", "ids"):
             assert getattr(read[0], name) == getattr(fresh, name), (step, name)
@@ -348,6 +356,12 @@ def test_an_index_that_cannot_be_packed_or_read_is_not_used(tmp_path: Path) -> N
     assert record.read_index(tmp_path, "another", kept) is None  # saved with another record
     assert record.read_index(tmp_path, token, dict(list(kept.items())[:9])) is None  # not these cables
     assert record.read_index(tmp_path, "", kept) is None
+    packed = record.pack_index(index(kept))
+    record.save(tmp_path, record.Manifest(), {}, packed[: 2 + len(record._LISTS)])  # the layout before the lengths
+    assert record.read_index(tmp_path, record.read(tmp_path).index, kept) is None
+    bad = (*packed[: 2 + len(record._LISTS)], *({k: "3" for k in c} for c in packed[2 + len(record._LISTS) :]))
+    record.save(tmp_path, record.Manifest(), {}, bad)  # a length that is not a number
+    assert record.read_index(tmp_path, record.read(tmp_path).index, kept) is None
     (tmp_path / record.INDEX).write_bytes(b"\x00garbage")
     assert record.read_index(tmp_path, token, kept) is None
     import marshal
