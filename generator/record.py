@@ -324,12 +324,16 @@ def pack_index(archive: Archive, last: tuple[Archive, Packed] | None = None) -> 
         was = getattr(base, name) if base is not None else {}
         packed = base_packed[2 + n] if base is not None else {}
         packed_counts = base_packed[2 + len(_LISTS) + n] if base is not None else {}
-        if now is was:
-            lists.append(packed)
-            counts.append(packed_counts)
-        else:
-            lists.append({k: packed[k] if was.get(k) is v else join(v) for k, v in now.items()})
-            counts.append({k: packed_counts[k] if was.get(k) is v else len(v) for k, v in now.items()})
+        if now is not was:  # the lists not taken from ``base`` joined, the others as packed
+            get = was.get
+            mine = [k for k, v in now.items() if get(k) is not v]
+            packed, packed_counts = dict(packed), dict(packed_counts)
+            for k in packed.keys() - now.keys():
+                del packed[k], packed_counts[k]
+            for k in mine:
+                packed[k], packed_counts[k] = join(now[k]), len(now[k])
+        lists.append(packed)
+        counts.append(packed_counts)
     return (order, ids, *lists, *counts)
 
 
