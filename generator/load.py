@@ -91,7 +91,9 @@ def load_units(content: Path, files: Stamps | Columns, old: Manifest, new: Manif
             batches.append([])
         batches[-1].append(task)
     read: list[str] = []
-    for res in (r for batch in pool.imap(parse_units, batches, progress, "parsing") for r in batch):
+    # Even one file goes to a worker, which has the parsers imported (``workers._init_worker``).
+    parsed = pool.imap(parse_units, batches, progress, "parsing", inline=False)
+    for res in (r for batch in parsed for r in batch):
         if not res.key:
             diagnostics.extend(res.diagnostics)
             continue

@@ -47,6 +47,9 @@ TEMPLATES = "templates"
 
 
 def _init_worker(config: Config, site_info: SiteInfo, output: Path, cache_root: Path) -> None:
+    # The parsers are imported now, while the main process reads the build record: an edit's
+    # parse (sent to a worker, ``load.load_units``) then does not wait 0.1-0.25 s for them.
+    from . import parse  # noqa: F401
     from .render import Renderer
 
     _worker.update(
@@ -377,14 +380,15 @@ class Pool:
         return self.pool.apply_async(fn, (arg,)).get
 
     def imap(self, fn, tasks: Iterable, progress: bool, label: str, total: int | None = None,
-             chunksize: int | None = None) -> Iterable:
+             chunksize: int | None = None, inline: bool = True) -> Iterable:
         """``fn`` over ``tasks`` in the workers, results in order; ``total`` counts ``tasks``
         when it is an iterator (taken from it as the workers need them); ``chunksize``: tasks
-        a worker takes at once (else up to 64, an eighth of each worker's share)."""
+        a worker takes at once (else up to 64, an eighth of each worker's share). ``inline``:
+        fewer than four tasks run in this process (no pickling to and fro)."""
         n = len(tasks) if total is None else total  # type: ignore[arg-type]
         if not n:
             return []
-        if self.pool is None or n < 4:
+        if self.pool is None or (inline and n < 4):
             results: Iterable = map(fn, tasks)
         else:
             results = self.pool.imap(fn, tasks, chunksize=chunksize or max(1, min(64, n // (self.jobs * 8))))
