@@ -156,12 +156,12 @@ def test_saved_index_lists_read_as_the_lists_they_stand_for() -> None:
     from generator.archive import Ids
 
     for ids in ([], ["07ROME1"], [f"0{i % 10}PARIS{i}" for i in range(2500)]):
-        lazy = Ids("\0".join(ids), "\0")
+        lazy = Ids("\0".join(ids), "\0", len(ids))
         assert len(lazy) == len(ids)
         for n in (0, 1, 10, 100, 999, 5000):
             assert lazy[:n] == ids[:n]
         assert lazy._list is None  # no split yet: a length and heads need none
-        assert lazy[100:200] == ids[100:200] and list(lazy) == ids and lazy == ids and lazy == Ids("\0".join(ids), "\0")
+        assert lazy[100:200] == ids[100:200] and list(lazy) == ids and lazy == ids and lazy == Ids("\0".join(ids), "\0", len(ids))
         if ids:
             assert lazy[-1] == ids[-1] and lazy.index(ids[-1]) == len(ids) - 1 and ids[0] in lazy
             assert lazy.index(ids[0], 1, len(ids)) if ids.count(ids[0]) > 1 else True
