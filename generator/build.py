@@ -4,7 +4,8 @@
    unit. A unit whose path, size and mtime match the last build is taken from the
    build record (``record.py``); others are read and parsed in worker processes, with
    the parse cached by content hash. Only metadata comes back. Editorial pages are
-   read too (``editorial.py``).
+   read too (``editorial.py``). After an edit of a few cables, the others are taken from
+   the record's store of cables, each when first needed (``store.py``).
 2. **Index.** Duplicates resolved, references and backlinks, listings.
 3. **Plan** (``plan.py``). Every output file with the data it shows (``site.py``). A page's
    *key* hashes that data with the theme's and settings' fingerprints; a page
@@ -31,13 +32,14 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 
-from . import delta, editorial, plan, record, searchplan, site, write
-from .archive import PARSER_VERSION, SITE_VERSION, Archive, choose, index
+from . import delta, editorial, plan, record, searchplan, site, store, write
+from .archive import PARSER_VERSION, SITE_VERSION, Archive, Entry, choose, index
 from .config import Config, ConfigError, load_config
 from .glossary import GLOSSARY
-from .load import load_units
+from .load import load_edit, load_units
 from .model import ERROR, WARNING, Diagnostic
 from .scan import Columns, join, parts, scan_part
+from .store import Stored, write_store
 from .views import Link, SiteInfo
 from .warm import Warm
 from .workers import BuildError, CacheMiss, Pool, render_task, search_partial_path
@@ -141,8 +143,10 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         reading = taken.record is None and record.exists(cache_root)
         scanned = [pool.submit(scan_part, (content, names))
                    for names in parts(content, 1 if reading else pool.jobs)] if stamps is None else None
-        # after the workers start: they need none of it
-        old = taken.record if taken.record is not None else record.read(cache_root)
+        # after the workers start: they need none of it. A command-line build reads the
+        # record's units only if it is not an edit that the record's store serves (below).
+        lazy = taken.record is None and not warm.tracked
+        old = taken.record if taken.record is not None else record.read(cache_root, units=not lazy)
         # 1. load
         new = record.Manifest(fingerprint, PARSER_VERSION, editorial=hashlib.sha1(
             repr([(p.path, e.title, e.text) for p, e in editorial_pages]).encode()).hexdigest())
@@ -156,11 +160,15 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         stamps = join(part() for part in scanned) if scanned is not None else stamps
         if isinstance(stamps, Columns):  # for the next build to compare its scan with
             new.scan = tuple(stamps)
-        entries, diagnostics, changed_units, touched = load_units(content, stamps, old, new, pool, progress,
-                                                                   taken.changes)
+        loaded = load_edit(content, stamps, old, new, pool, progress, cache_root) \
+            if lazy and old.code == PARSER_VERSION else None
+        if loaded is None:
+            record.read_units(cache_root, old)
+            loaded = load_units(content, stamps, old, new, pool, progress, taken.changes)
+        entries, diagnostics, changed_units, touched = loaded
         result.phases["load"] = time.monotonic() - start
         # 2. index
-        kept, dup = choose(entries)
+        kept, dup = (entries, []) if isinstance(entries, Stored) else choose(entries)
         diagnostics.extend(dup)
         result.cables = len(kept)
         result.diagnostics = diagnostics
@@ -299,6 +307,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         result.seconds = time.monotonic() - start
         warm.keep(content, output, cache_root, old, stamps, (archive, None))
         return result  # nothing changed: the record on disk is already this build's
+    _keep_store(cache_root, old, new, kept, len(entries) == len(kept), edited, changed_units)
     packed = record.pack_index(archive, last)
     try:
         # the record's changes: those of the files read, and of the files written or removed
@@ -312,6 +321,23 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
     result.seconds = time.monotonic() - start
     result.phases["save"] = result.seconds - sum(result.phases.values())
     return result
+
+
+def _keep_store(cache_root: Path, old: record.Manifest, new: record.Manifest, kept: dict[str, Entry],
+                unique: bool, edited: dict[str, Entry] | None, changed: set[str]) -> None:
+    """The record's store of cables (``store.py``) for ``new``: the last one, with the
+    cables of the units that came put in the patch, after an edit of a few cables; else,
+    when no id is held twice, the store written again."""
+    came = [e for k in changed if k in new.units and k not in old.units for e in new.units[k][0]] \
+        if edited is not None and old.store and not new.csv_units else None
+    if came is not None and len(old.entry_patch) + len(came) <= store.PATCH_LIMIT \
+            and (isinstance(kept, Stored) or store.store_token(cache_root) == old.store):
+        new.store = old.store
+        new.entry_patch = {**old.entry_patch, **{e.id: tuple(e) for e in came}}
+    else:
+        # (not for a cables.csv: its edits read the record whole)
+        new.store = (write_store(cache_root, kept) or "") if unique and not new.csv_units else ""
+        new.entry_patch = {}
 
 
 def _render(pool: Pool, archive: Archive, rows: site.Rows, cable_todo: dict[str, list[tuple[str, str, str]]],

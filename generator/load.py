@@ -18,7 +18,11 @@ from .archive import Entry
 from .model import ERROR, Diagnostic
 from .record import Manifest
 from .scan import Changes, Columns, Stamps, changed_since, stamps
+from .store import Stored, Units, read_store
 from .workers import Pool, parse_units
+
+MAX_EDIT_FILES = 200
+"""More files changed than this: :func:`load_edit` leaves them to :func:`load_units`."""
 
 
 def load_units(content: Path, files: Stamps | Columns, old: Manifest, new: Manifest, pool: Pool,
@@ -107,12 +111,80 @@ def load_units(content: Path, files: Stamps | Columns, old: Manifest, new: Manif
     units = new.units.values()
     entries = list(chain.from_iterable(map(itemgetter(0), units)))
     diagnostics.extend(chain.from_iterable(map(itemgetter(1), units)))
+    new.unit_diagnostics = {k: [(d.path, d.line, d.severity, d.message) for d in u[1]]
+                            for k, u in new.units.items() if u[1]}
     diagnostics.sort(key=lambda d: (d.path, d.line, d.message))
     if popped is None:
         changed = new.units.keys() ^ old.units.keys()
     else:  # only these can differ (a set of 251,287 keys took 0.05 s, and three passes needed one)
         changed = {k for k in popped if k not in new.units} | {k for k in read if k not in old.units}
     return entries, diagnostics, changed, touched
+
+
+def load_edit(content: Path, files: Stamps | Columns, old: Manifest, new: Manifest, pool: Pool, progress: bool,
+              cache_root: Path) -> tuple[Stored, list[Diagnostic], set[str], set[str]] | None:
+    """:func:`load_units` for an edit of a few cables that leaves their ids, dates, origins
+    and pages where they were, without reading the record's units: the cables come from its
+    store (``store.py``), with the edited ones over it, and the record's units are read only
+    for the shards of the files read again. ``None``: not such an edit (or the record has no
+    store); :func:`load_units` then does it all."""
+    if not (old.store and old.files and not old.csv_units and isinstance(files, Columns) and old.scan):
+        return None
+    changes = changed_since(files, Columns(*old.scan))
+    if changes is None or len(changes) > MAX_EDIT_FILES \
+            or any(stamp is None or stamp[0] < 0 or rel not in old.files for rel, stamp in changes.items()):
+        return None
+    was = {old.files[rel][2]: rel for rel in changes}
+    units = Units(cache_root, old.code, len(old.files))
+    if not all(k in units for k in was):  # a shard lost: the record is read whole
+        return None
+    # The files the record lacks (no cable in them, or unreadable) are read again, as always.
+    lacking: list[tuple[str, int]] = []
+    if files.names.count("\0") + bool(files.names) != len(old.files):
+        names, sizes = files.names.split("\0") if files.names else [], array("q", files.sizes)
+        lacking = [(name, sizes[i]) for i, name in enumerate(names) if name not in old.files]
+        if len(lacking) > MAX_EDIT_FILES:
+            return None
+    diagnostics = [Diagnostic(rel, 0, ERROR, "cannot read the file") for rel, size in lacking if size < 0]
+    tasks = [(f"{content}/{rel}", rel, 0, -1, frozenset([old.files[rel][2]])) for rel in changes]
+    tasks += [(f"{content}/{rel}", rel, 0, -1, frozenset()) for rel, size in lacking if size >= 0]
+    parsed = pool.imap(parse_units, [tasks[i : i + PARSE_BATCH] for i in range(0, len(tasks), PARSE_BATCH)],
+                       progress, "parsing", inline=False)
+    came: dict[str, tuple[list[Entry], list[Diagnostic]]] = {}
+    read: dict[str, tuple[int, int, str]] = {}
+    for res in (r for batch in parsed for r in batch):
+        if not res.key and res.source not in changes:  # still no cable in it
+            diagnostics.extend(res.diagnostics)
+            continue
+        if not res.key or res.source not in changes:  # a cable went or came
+            return None
+        came[res.key] = units[res.key] if res.known else (res.entries, res.diagnostics)
+        read[res.source] = (*changes[res.source], res.key)  # type: ignore[misc]
+    if len(read) != len(changes):
+        return None
+    gone = {k for k in was if k not in came}
+    came = {k: u for k, u in came.items() if k not in was}
+    before = {e.id: e for k in gone for e in units[k][0]}
+    after = {e.id: e for u in came.values() for e in u[0]}
+    if before.keys() != after.keys() or sum(len(units[k][0]) for k in gone) != len(before) \
+            or sum(len(u[0]) for u in came.values()) != len(after) \
+            or any((b.created, b.origin, b.href) != (after[i].created, after[i].origin, after[i].href)
+                   for i, b in before.items()):
+        return None  # a cable came, went or moved: its listings and neighbours are made again
+    kept = read_store(cache_root, old.store, old.entry_patch)
+    if kept is None or any(i not in kept for i in after):
+        return None
+    kept.update(after.values())
+    old.units = units
+    new.files.update(old.files)
+    new.files.update(read)
+    new.units = Units(cache_root, old.code, len(old.files), came, gone)
+    new.unit_diagnostics = {k: v for k, v in old.unit_diagnostics.items() if k not in gone}
+    new.unit_diagnostics.update((k, [(d.path, d.line, d.severity, d.message) for d in u[1]])
+                                for k, u in came.items() if u[1])
+    diagnostics += [Diagnostic(*d) for ds in new.unit_diagnostics.values() for d in ds]
+    diagnostics.sort(key=lambda d: (d.path, d.line, d.message))
+    return kept, diagnostics, gone | came.keys(), set(changes)
 
 
 def _take_unchanged(files: list[tuple[str, int, int]], old: Manifest, new: Manifest

@@ -15,6 +15,7 @@ from . import delta, editorial, feeds, record, site
 from .archive import Archive, Entry
 from .config import Config
 from .glossary import GLOSSARY
+from .store import Stored
 from .views import SiteInfo
 
 
@@ -72,7 +73,8 @@ def pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp: byte
     only = delta.affected(archive, edited) if reuse_ok and edited is not None else None
     ids = None
     if only is not None and not config.cable_json:  # the others' keys as recorded, in one go
-        hrefs = list(map(attrgetter("href"), kept.values()))  # those of ``only`` too: their keys are made below
+        # those of ``only`` too: their keys are made below
+        hrefs = kept.hrefs() if isinstance(kept, Stored) else list(map(attrgetter("href"), kept.values()))
         recorded = list(map(old.pages.get, hrefs))
         if None not in recorded:
             keys.update(zip(hrefs, recorded, strict=True))

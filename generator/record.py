@@ -4,7 +4,8 @@ Lektor's dependency records, reduced to hashes: for each input file its stamp an
 for each output file the key of what it shows (``Manifest.pages``). It lives in
 ``.<output>.cache/`` beside the output: :data:`MANIFEST` and the changes made to it since
 it was written (:data:`JOURNAL`: an edit writes a few entries, not the whole record), and the
-units' entries and diagnostics in shards by key under ``units/`` (an edit rewrites two shards).
+units' entries and diagnostics in shards by key under ``units/`` (an edit rewrites two shards),
+and every cable's entry in a store that an edit reads only in part (``store.py``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,14 @@ class Manifest:
     fields of :class:`~generator.scan.Columns`: the next build compares its own scan with
     it, not each file's stamps. ``()``: not kept (a server's builds, which learn what
     changed from the file watcher); the next ``cablesite build`` compares file by file."""
+    store: str = ""
+    """Token of the :data:`~generator.store.STORE` file of this record's cables ("": none, or
+    two files held one id: an edit then reads the whole record)."""
+    entry_patch: dict[str, tuple] = field(default_factory=dict)
+    """Id -> entry (as a tuple) of the cables changed since the store was written."""
+    unit_diagnostics: dict[str, list[tuple[str, int, str, str]]] = field(default_factory=dict)
+    """Unit key -> its diagnostics as (path, line, severity, message), of the units that have
+    some: what an edit that does not read :attr:`units` reports."""
     journal: dict = field(default_factory=dict, compare=False)
     """Not a field of the file: the record on disk this one was read from or saved as, as
     ``{"token": the token of its MANIFEST, name: (updates, removed keys)}`` for each of
@@ -83,7 +92,7 @@ went, and every other field. An edit of a cable of the release changes about 25 
 566,000 entries of ``files`` and ``pages``; writing the whole record again took 0.1-0.3 s
 (marshal, a 52 MB file, and freeing the old one), the journal a few milliseconds. A journal
 past :data:`JOURNAL_LIMIT` entries is folded into a new MANIFEST."""
-_DICTS = ("files", "pages", "listings", "csv_units")
+_DICTS = ("files", "pages", "listings", "csv_units", "entry_patch", "unit_diagnostics")
 JOURNAL_LIMIT = 20_000
 PENDING = "record.pending"
 """Present from the moment a build starts changing the output until its record is saved:
@@ -91,8 +100,9 @@ the record on disk then says nothing true of the output, and is not read."""
 _MISSING = object()
 
 
-def read(cache_root: Path) -> Manifest:
-    """The last build's record, or an empty one when there is none or it cannot be read."""
+def read(cache_root: Path, units: bool = True) -> Manifest:
+    """The last build's record, or an empty one when there is none or it cannot be read.
+    ``units``: read :attr:`Manifest.units` too (else :func:`read_units` does, if needed)."""
     if (cache_root / PENDING).exists():
         return Manifest()
     try:
@@ -106,8 +116,15 @@ def read(cache_root: Path) -> Manifest:
         return Manifest()
     if tuple(map(type, manifest.scan)) != (str, bytes, bytes):
         manifest.scan = ()
-    manifest.units = _load_units(cache_root, manifest.code)
+    if units:
+        read_units(cache_root, manifest)
     return manifest
+
+
+def read_units(cache_root: Path, manifest: Manifest) -> None:
+    """:attr:`Manifest.units` of a record read without them (every shard)."""
+    if manifest.code and not manifest.units:
+        manifest.units = _load_units(cache_root, manifest.code)
 
 
 def exists(cache_root: Path) -> bool:
@@ -199,6 +216,11 @@ def _load_units(cache_root: Path, code: str) -> dict[str, tuple[list[Entry], lis
     return units
 
 
+def read_shard(cache_root: Path, name: str, code: str) -> dict | None:
+    """The units of the shard ``name`` (their keys' first two characters) written by ``code``."""
+    return _read_shard(cache_root / UNITS / f"{paths.safe_name(name)}.pickle", code)
+
+
 def _read_shard(path: Path, code: str) -> dict | None:
     """The units of a shard file written by ``code``; None when it cannot be read."""
     try:
@@ -229,8 +251,10 @@ def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object], pac
     if shards:
         # A few shards (an edit): each holds the units its file held and those that came, if
         # still there; else a pass over every unit (0.13 s for the release's) finds their units.
-        held = {name: _read_shard(folder / f"{paths.safe_name(name)}.pickle", manifest.code)
-                for name in shards} if len(shards) <= 8 and old_units else {}
+        # (a shard with no file yet holds only units that came: a damaged one, any unit)
+        files = {name: folder / f"{paths.safe_name(name)}.pickle" for name in shards}
+        held = {name: _read_shard(path, manifest.code) if path.exists() else {}
+                for name, path in files.items()} if len(shards) <= 8 and old_units else {}
         if held and None not in held.values():
             units = manifest.units
             for name, shard in held.items():

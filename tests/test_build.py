@@ -279,7 +279,7 @@ def test_parse_cache_is_one_database_and_survives_damage(tmp_path: Path) -> None
     build(content, out, Config(), jobs=1)
     cache = tmp_path / ".site.cache"
     assert sorted(p.name for p in cache.iterdir() if p.is_file() and "sqlite" not in p.name) == [
-        "index.marshal", "lock", "manifest.marshal"]
+        "entries.marshal", "index.marshal", "lock", "manifest.marshal"]
     first = tree(out)
 
     def keys() -> set[str]:

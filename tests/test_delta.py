@@ -15,6 +15,7 @@ from generator import delta, feeds, record, site
 from generator.archive import Entry
 from generator.build import build
 from generator.config import Config
+from generator.store import STORE, read_store
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -46,6 +47,15 @@ def _same_as_clean(content: Path, out: Path, tmp_path: Path, name: str, config: 
     mine, theirs = (record.read(p.parent / f".{p.name}.cache") for p in (out, clean))
     assert (mine.search_batches, mine.search_docs, mine.listings, mine.pages, mine.files, mine.csv_units) == \
         (theirs.search_batches, theirs.search_docs, theirs.listings, theirs.pages, theirs.files, theirs.csv_units)
+    assert mine.unit_diagnostics == theirs.unit_diagnostics
+    # the store of cables with its patch holds the record's cables (``generator/store.py``)
+    entries = [e for es, _ in mine.units.values() for e in es]
+    kept = {e.id: e for e in entries}
+    assert bool(mine.store) == (len(kept) == len(entries) and not mine.csv_units)
+    if mine.store:
+        stored = read_store(out.parent / f".{out.name}.cache", mine.store, mine.entry_patch)
+        assert stored is not None and dict(stored.items()) == kept
+        assert stored.hrefs() == [kept[i].href for i in sorted(kept)]
 
 
 def test_every_kind_of_edit_gives_a_clean_builds_output(content: Path, tmp_path: Path,
@@ -414,3 +424,50 @@ def test_an_edit_patches_the_saved_index_and_a_damaged_one_is_made_again(
     kept = {e.id: e for entries, _ in saved.units.values() for e in entries}
     read = record.read_index(cache, saved.index, kept)
     assert read is not None and read[0].by_tag == real(kept).by_tag and "ZZSAVED" in read[0].by_tag
+
+
+def test_an_edit_reads_the_store_of_cables_not_the_whole_record(
+        content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command-line build after an edit of a few cables takes them from the record's store
+    (``generator/store.py``) and reads no unit shard but the edited files': same output,
+    same warnings as a clean build. An edit that moves a cable, a damaged store, or a patch
+    past its limit make it read the record whole once, and write the store again."""
+    from generator import store
+
+    wholes: list[int] = []
+    real = record._load_units
+    monkeypatch.setattr(record, "_load_units", lambda *a: wholes.append(1) or real(*a))
+    out, cache = tmp_path / "out", tmp_path / ".out.cache"
+    files = sorted(content.iterdir())
+    (content / "empty.txt").write_bytes(b"")  # no cable in it: read again at every build, and said so
+    first = build(content, out, Config(), jobs=1)
+    assert any(d.path == "empty.txt" for d in first.diagnostics)
+    token = record.read(cache).store
+    assert token and (cache / STORE).is_file()
+
+    def edit_and_check(n: int, path: Path, pattern: str, new: str, whole: bool) -> None:
+        _edit(path, pattern, new)
+        wholes.clear()
+        result = build(content, out, Config(), jobs=1)
+        assert bool(wholes) == whole, n
+        clean = build(content, tmp_path / f"clean{n}", Config(), jobs=1)
+        assert list(map(str, result.diagnostics)) == list(map(str, clean.diagnostics))
+        _same_as_clean(content, out, tmp_path, f"again{n}")
+
+    edit_and_check(0, files[3], r"^SUBJECT:", "SUBJECT: EDITED", whole=False)
+    # a warning comes with the edit, and goes with the next
+    edit_and_check(1, files[4], r"^SUBJECT:", "SUBJEKT:", whole=False)
+    assert any(d.path == files[4].name for d in build(content, out, Config(), jobs=1).diagnostics)
+    edit_and_check(2, files[4], r"^SUBJEKT:", "SUBJECT:", whole=False)
+    saved = record.read(cache)
+    assert saved.store == token and len(saved.entry_patch) == 2  # the store kept, two cables over it
+    edit_and_check(3, files[7], r"^Created: (\d{4})-(\d\d)-(\d\d)", r"Created: \1-\2-01", whole=True)
+    assert record.read(cache).store != token  # a date moved: written again
+    (cache / STORE).write_bytes(b"damaged")
+    edit_and_check(4, files[8], r"^SUBJECT:", "SUBJECT: DAMAGED STORE", whole=True)
+    edit_and_check(5, files[8], r"^SUBJECT:", "SUBJECT: AND AGAIN", whole=False)  # written again
+    monkeypatch.setattr(store, "PATCH_LIMIT", 1)
+    token = record.read(cache).store
+    edit_and_check(6, files[9], r"^SUBJECT:", "SUBJECT: PAST THE LIMIT", whole=False)
+    saved = record.read(cache)
+    assert saved.store != token and saved.entry_patch == {}
