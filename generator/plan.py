@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from operator import attrgetter
 
-from . import delta, editorial, feeds, record, site
+from . import delta, editorial, feeds, paths, record, site
 from .archive import Archive, Entry
 from .config import Config
 from .glossary import GLOSSARY
@@ -86,7 +86,13 @@ def pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp: byte
             keys[js] = key
         if not (reuse_ok and old.pages.get(page) == key and old.pages.get(js or page) == key):
             cable_todo.setdefault(kept[cable_id].unit, []).append((cable_id, page, js))
+    # After an edit, a tag's feed shows what it showed unless the tag lists an edited cable.
+    quiet = {paths.tag_feed(code) for code in archive.by_tag if paths.tag_base(code) not in holding} \
+        if reuse_ok and edited is not None else set()
     for page in pages:
+        if page.path in quiet and page.path in old.pages:
+            keys[page.path] = old.pages[page.path]
+            continue
         key = site.page_key(fp, page, digests)
         keys[page.path] = key
         if not (reuse_ok and old.pages.get(page.path) == key):

@@ -110,17 +110,25 @@ def test_a_plain_edit_hashes_only_the_listings_and_cable_pages_that_show_the_cab
     real_affected = delta.affected
     monkeypatch.setattr(site.Listing, "signature", signature)
     monkeypatch.setattr(delta, "affected", lambda *a: only.append(real_affected(*a)) or only[-1])
+    feeds_keyed: list[str] = []
+    real_page_key = site.page_key
+    monkeypatch.setattr(site, "page_key", lambda fp, page, digests: (
+        feeds_keyed.append(page.path) if page.kind == "feed" else None) or real_page_key(fp, page, digests))
     sitemaps: list[int] = []
     real_sitemaps = feeds.sitemaps
     monkeypatch.setattr(feeds, "sitemaps", lambda *a: sitemaps.append(1) or real_sitemaps(*a))
     out = tmp_path / "out"
     build(content, out, Config(), jobs=1)
     every = len(hashed)
+    assert len(feeds_keyed) > 20
     hashed.clear()
     sitemaps.clear()
+    feeds_keyed.clear()
     edited = sorted(content.iterdir())[5]
     _edit(edited, r"^SUBJECT:", "SUBJECT: EDITED")
     result = build(content, out, Config(), jobs=1)
+    # the site's feed and the feeds of the cable's tags; the other tags' feeds keep their keys
+    assert sorted(feeds_keyed) == sorted(["feed.xml", *(f"feed/tag/{t}.xml" for t in _tags(edited))])
     # its tags, origin, classification, year and month
     assert 3 <= len(hashed) <= 20 < every, (hashed, every)
     assert len(only) == 1 and edited.stem in only[0] and len(only[0]) < 10
