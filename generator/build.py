@@ -328,7 +328,7 @@ def _keep_store(cache_root: Path, old: record.Manifest, new: record.Manifest, ke
     """The record's store of cables (``store.py``) for ``new``: the last one, with the
     cables of the units that came put in the patch, after an edit of a few cables; else,
     when no id is held twice, the store written again."""
-    came = [e for k in changed if k in new.units and k not in old.units for e in new.units[k][0]] \
+    came = [e for k in changed if k in new.units for e in new.units[k][0]] \
         if edited is not None and old.store and not new.csv_units else None
     if came is not None and len(old.entry_patch) + len(came) <= store.PATCH_LIMIT \
             and (isinstance(kept, Stored) or store.store_token(cache_root) == old.store):

@@ -37,7 +37,7 @@ def edited(old_units: Units, new_units: Units, entries: Sequence[Entry], kept: M
     if changed is None:
         changed = old_units.keys() ^ new_units.keys()
     gone = [e for k in changed if k not in new_units for e in old_units[k][0]]
-    came = [e for k in changed if k not in old_units for e in new_units[k][0]]
+    came = [e for k in changed if k in new_units for e in new_units[k][0]]  # (asking a lazy old_units reads a shard)
     if not changed:
         return {}  # files touched, none changed (a checkout, an editor's save): the same cables
     if not came or len(came) != len(gone) or len(came) > MAX_EDITED:

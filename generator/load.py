@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
@@ -111,14 +111,30 @@ def load_units(content: Path, files: Stamps | Columns, old: Manifest, new: Manif
     units = new.units.values()
     entries = list(chain.from_iterable(map(itemgetter(0), units)))
     diagnostics.extend(chain.from_iterable(map(itemgetter(1), units)))
-    new.unit_diagnostics = {k: [(d.path, d.line, d.severity, d.message) for d in u[1]]
-                            for k, u in new.units.items() if u[1]}
-    diagnostics.sort(key=lambda d: (d.path, d.line, d.message))
+    diagnostics.sort(key=_diagnostic_order)
     if popped is None:
         changed = new.units.keys() ^ old.units.keys()
+        new.unit_diagnostics = _unit_diagnostics(new.units.items())
     else:  # only these can differ (a set of 251,287 keys took 0.05 s, and three passes needed one)
         changed = {k for k in popped if k not in new.units} | {k for k in read if k not in old.units}
+        new.unit_diagnostics = _unit_diagnostics(((k, new.units[k]) for k in {*popped, *read} if k in new.units),
+                                                 old.unit_diagnostics, popped)
     return entries, diagnostics, changed, touched
+
+
+def _unit_diagnostics(units: Iterable[tuple[str, tuple[list[Entry], list[Diagnostic]]]],
+                      since: dict[str, list[tuple[str, int, str, str]]] | None = None,
+                      gone: Collection[str] = ()) -> dict[str, list[tuple[str, int, str, str]]]:
+    """:attr:`~generator.record.Manifest.unit_diagnostics` of ``units``, over those of ``since``
+    (a record's) but the units ``gone``: an edit does not go through the 251,287 units of the
+    release (0.05 s here)."""
+    rows = {k: v for k, v in since.items() if k not in gone} if since is not None else {}
+    rows.update((k, [(d.path, d.line, d.severity, d.message) for d in u[1]]) for k, u in units if u[1])
+    return rows
+
+
+def _diagnostic_order(d: Diagnostic) -> tuple[str, int, str]:
+    return d.path, d.line, d.message
 
 
 def load_edit(content: Path, files: Stamps | Columns, old: Manifest, new: Manifest, pool: Pool, progress: bool,
@@ -179,11 +195,9 @@ def load_edit(content: Path, files: Stamps | Columns, old: Manifest, new: Manife
     new.files.update(old.files)
     new.files.update(read)
     new.units = Units(cache_root, old.code, len(old.files), came, gone)
-    new.unit_diagnostics = {k: v for k, v in old.unit_diagnostics.items() if k not in gone}
-    new.unit_diagnostics.update((k, [(d.path, d.line, d.severity, d.message) for d in u[1]])
-                                for k, u in came.items() if u[1])
+    new.unit_diagnostics = _unit_diagnostics(came.items(), old.unit_diagnostics, gone)
     diagnostics += [Diagnostic(*d) for ds in new.unit_diagnostics.values() for d in ds]
-    diagnostics.sort(key=lambda d: (d.path, d.line, d.message))
+    diagnostics.sort(key=_diagnostic_order)
     return kept, diagnostics, gone | came.keys(), set(changes)
 
 

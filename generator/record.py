@@ -218,7 +218,11 @@ def _load_units(cache_root: Path, code: str) -> dict[str, tuple[list[Entry], lis
 
 def read_shard(cache_root: Path, name: str, code: str) -> dict | None:
     """The units of the shard ``name`` (their keys' first two characters) written by ``code``."""
-    return _read_shard(cache_root / UNITS / f"{paths.safe_name(name)}.pickle", code)
+    return _read_shard(_shard_path(cache_root, name), code)
+
+
+def _shard_path(cache_root: Path, name: str) -> Path:
+    return cache_root / UNITS / f"{paths.safe_name(name)}.pickle"
 
 
 def _read_shard(path: Path, code: str) -> dict | None:
@@ -252,7 +256,7 @@ def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object], pac
         # A few shards (an edit): each holds the units its file held and those that came, if
         # still there; else a pass over every unit (0.13 s for the release's) finds their units.
         # (a shard with no file yet holds only units that came: a damaged one, any unit)
-        files = {name: folder / f"{paths.safe_name(name)}.pickle" for name in shards}
+        files = {name: _shard_path(cache_root, name) for name in shards}
         held = {name: _read_shard(path, manifest.code) if path.exists() else {}
                 for name, path in files.items()} if len(shards) <= 8 and old_units else {}
         if held and None not in held.values():
@@ -267,7 +271,7 @@ def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object], pac
                     shard[key] = unit
         memo: dict = {}
         for name, shard in sorted(shards.items()):
-            write.write_file(folder / f"{paths.safe_name(name)}.pickle",
+            write.write_file(_shard_path(cache_root, name),
                              pickle.dumps((manifest.code, _shared(shard, memo)), protocol=pickle.HIGHEST_PROTOCOL))
     manifest.index = ""
     if packed_index is not None and saved_index is not None and saved_index[0] and packed_index == saved_index[1]:

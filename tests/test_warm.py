@@ -281,6 +281,7 @@ def test_builds_from_the_warm_state_are_clean_builds(content: Path, tmp_path: Pa
     steps = [
         ("subject", [cables[3]], lambda: _edit(cables[3], r"^SUBJECT:", "SUBJECT: EDITED")),
         ("tags", [cables[5]], lambda: _edit(cables[5], r"^TAGS:", "TAGS: ZZWARM")),
+        ("a warning", [cables[4]], lambda: _edit(cables[4], r"^SUBJECT:", "SUBJEKT:")),
         ("no change", [], lambda: None),
         ("touched", [cables[6]], lambda: os.utime(cables[6])),
         ("added in a new folder", [str(added.parent)],
@@ -295,14 +296,19 @@ def test_builds_from_the_warm_state_are_clean_builds(content: Path, tmp_path: Pa
         patches.clear()
         change()
         warm.note(str(p) for p in paths)
-        build(content, out, Config(), jobs=1, warm=warm)
+        result = build(content, out, Config(), jobs=1, warm=warm)
         assert reads == [], what  # the record came from memory
         assert scans == ([1] if what == "added in a new folder" else []), what
         # an edit that leaves ids, dates and origins patches the last index
-        assert patches == ([1] if what in ("subject", "tags", "touched") else []), what
+        assert patches == ([1] if what in ("subject", "tags", "a warning", "touched") else []), what
         clean = tmp_path / f"clean{n}"
-        build(content, clean, Config(), jobs=1)
+        clean_result = build(content, clean, Config(), jobs=1)
         assert tree(out) == tree(clean), what
+        # the warnings, and each unit's in the record (what a later edit reports from the store)
+        assert list(map(str, result.diagnostics)) == list(map(str, clean_result.diagnostics)), what
+        assert real_read(tmp_path / ".out.cache").unit_diagnostics == \
+            real_read(tmp_path / f".clean{n}.cache").unit_diagnostics, what
+    assert any(d.path == f"cables/{cables[4].name}" for d in result.diagnostics)
     # The record on disk is the one in memory: a plain build after them has nothing to do.
     assert build(content, out, Config(), jobs=1).written == 0
 
