@@ -40,6 +40,7 @@ from .load import load_edit, load_units
 from .model import ERROR, WARNING, Diagnostic
 from .scan import Columns, join, parts, scan_part
 from .store import Stored, write_store
+from .table import Table
 from .views import Link, SiteInfo
 from .warm import Warm
 from .workers import BuildError, CacheMiss, Pool, render_task, search_partial_path
@@ -137,12 +138,13 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
     last = (taken.index, taken.packed) if taken.index is not None else None
     """The last build's index and its packed form (``record.pack_index``), when an edit may patch it."""
     with Pool(jobs, (config, site_info, output, cache_root)) as pool:
-        # The workers stat the files meanwhile, each a part of the folder; one only, while
-        # this process reads a record: with two, the three processes shared two cores, and
-        # reading the release's record took 0.95 s instead of 0.7 (the scan, 0.8 s alone).
+        # The workers stat the files meanwhile, each a part of the folder, while this process
+        # reads the record (since the record's big dicts are read an entry at a time, 0.2 s of
+        # the release's instead of 0.7: one-cable edits with one worker scanning took 2.80 s,
+        # with two 2.27, medians of six alternated, on a slow machine).
         reading = taken.record is None and record.exists(cache_root)
         scanned = [pool.submit(scan_part, (content, names))
-                   for names in parts(content, 1 if reading else pool.jobs)] if stamps is None else None
+                   for names in parts(content, pool.jobs)] if stamps is None else None
         # after the workers start: they need none of it. A command-line build reads the
         # record's units only if it is not an edit that the record's store serves (below).
         lazy = taken.record is None and not warm.tracked
@@ -199,7 +201,8 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         cable_todo: dict[str, list[tuple[str, str, str]]] = {}
         """Unit -> (id, page, JSON file) of the cable pages to render, their records made later."""
         render_pages: list[site.Page] = []
-        keys: dict[str, bytes] = {}
+        keys = Table()
+        """Output path -> its key: this build's :attr:`record.Manifest.pages`."""
         fp = fingerprint.encode()
         search_batches: list = []
         patch_batches: list[int] = []
@@ -218,7 +221,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                 new.search_key = ""
                 result.search_deferred = True
             search_batches = []
-            keys.update((p, k) for p, k in old.pages.items() if p.startswith("search/"))
+            keys.update(old.pages.prefixed("search/"))
         # A few docs changed: a worker patches their index files while this process plans.
         gone = {e.id: e for k in changed_units if k not in new.units for e in old.units[k][0]} \
             if search_batches and patch_batches else {}
@@ -268,7 +271,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                 changed.append((rel, write.put(output, mode, rel, data)))
             patched = patching() if patching is not None else None
             if patched is not None:  # the index's other files stay as they are
-                was = [(p, k) for p, k in old.pages.items() if p.startswith("search/")]
+                was = old.pages.prefixed("search/")
                 keys.update((p, k) for p, k in was if p not in patched[1])
                 changed += searchplan.put_files(output, mode, patched[0].items(), keys)
                 stale = sorted(stale + [p for p, _ in was if p not in keys])

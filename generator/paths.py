@@ -41,11 +41,15 @@ def slug(label: str) -> str:
     return safe_name(s) if s else safe_name(label)
 
 
+CABLES = "cable/"
+"""The folder of every cable's page (and of nothing else)."""
+
+
 def cable_dir(created: str) -> str:
     """``cable/YYYY/MM`` for a ``YYYY-MM-DD...`` date, ``cable/undated`` when there is none."""
     if _YEAR_MONTH.match(created):
-        return f"cable/{created[:4]}/{created[5:7]}"
-    return "cable/undated"
+        return f"{CABLES}{created[:4]}/{created[5:7]}"
+    return f"{CABLES}undated"
 
 
 def cable_page(cable_id: str, created: str) -> str:

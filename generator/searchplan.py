@@ -13,7 +13,15 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections import ChainMap
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from pathlib import Path
 
 from . import write
@@ -124,7 +132,7 @@ def merge(parts: Iterable[tuple[bytes, list[tuple[str, bool, bytes]], list[tuple
 
 def put(output: Path, mode: str,
         merged: tuple[SearchIndexer, list[tuple[str, bool, bytes]], list[tuple[str, bool]]],
-        keys: dict[str, bytes]) -> list[tuple[str, bool]]:
+        keys: MutableMapping[str, bytes]) -> list[tuple[str, bool]]:
     """Write the files of a merged index (:func:`merge`), each one's key into ``keys``;
     (path, bytes changed) of each, the doc tables and pages that the workers wrote included."""
     indexer, by_workers, pages = merged
@@ -136,7 +144,7 @@ def put(output: Path, mode: str,
 
 
 def put_files(output: Path, mode: str, files: Iterable[tuple[str, bytes]],
-              keys: dict[str, bytes]) -> list[tuple[str, bool]]:
+              keys: MutableMapping[str, bytes]) -> list[tuple[str, bool]]:
     """Write index files (a merged index's, or a patch's), each one's key into ``keys``;
     (path, bytes changed) of each."""
     changed = []

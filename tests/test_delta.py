@@ -438,13 +438,20 @@ def test_an_edit_reads_the_store_of_cables_not_the_whole_record(
         content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A command-line build after an edit of a few cables takes them from the record's store
     (``generator/store.py``) and reads no unit shard but the edited files': same output,
-    same warnings as a clean build. An edit that moves a cable, a damaged store, or a patch
-    past its limit make it read the record whole once, and write the store again."""
-    from generator import store
+    same warnings as a clean build; nor does it unpack the record's files and cable pages but
+    those it looks up (``generator/table.py``). An edit that moves a cable, a damaged store, or
+    a patch past its limit make it read the record whole once, and write the store again."""
+    from generator import store, table
 
     wholes: list[int] = []
     real = record._load_units
     monkeypatch.setattr(record, "_load_units", lambda *a: wholes.append(1) or real(*a))
+    decoded: list[int] = []
+    real_decode = table.Columns.decode
+    monkeypatch.setattr(table.Columns, "decode", lambda self: decoded.append(len(self)) or real_decode(self))
+    taken: list[bool] = []
+    real_take = table.Table.take
+    monkeypatch.setattr(table.Table, "take", lambda self, *a: taken.append(real_take(self, *a)) or taken[-1])
     out, cache = tmp_path / "out", tmp_path / ".out.cache"
     files = sorted(content.iterdir())
     (content / "empty.txt").write_bytes(b"")  # no cable in it: read again at every build, and said so
@@ -455,9 +462,11 @@ def test_an_edit_reads_the_store_of_cables_not_the_whole_record(
 
     def edit_and_check(n: int, path: Path, pattern: str, new: str, whole: bool) -> None:
         _edit(path, pattern, new)
-        wholes.clear()
+        wholes.clear(), decoded.clear(), taken.clear()
         result = build(content, out, Config(), jobs=1)
         assert bool(wholes) == whole, n
+        if not whole:  # the cable pages' keys taken from the record as they are, none unpacked
+            assert taken == [True] and decoded == [], n
         clean = build(content, tmp_path / f"clean{n}", Config(), jobs=1)
         assert list(map(str, result.diagnostics)) == list(map(str, clean.diagnostics))
         _same_as_clean(content, out, tmp_path, f"again{n}")
