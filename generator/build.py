@@ -40,7 +40,7 @@ from .load import load_edit, load_units
 from .model import ERROR, WARNING, Diagnostic
 from .scan import Columns, join, parts, scan_part
 from .store import Stored, write_store
-from .table import Table
+from .table import Damaged, Table
 from .views import Link, SiteInfo
 from .warm import Warm
 from .workers import BuildError, CacheMiss, Pool, render_task, search_partial_path
@@ -105,7 +105,8 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
             warm = warm or Warm()
             try:
                 return _build(content, output, config, jobs, progress, defer_search, enabled, warm)
-            except CacheMiss:  # the record names a parse the cache lost: once more, reading every file
+            except (CacheMiss, Damaged):  # the record names a parse the cache lost, or is damaged
+                # within: once more, reading every file
                 record.invalidate(_cache_root(output))
                 return _build(content, output, config, jobs, progress, defer_search, enabled, warm)
     except write.Busy as exc:

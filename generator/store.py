@@ -30,6 +30,7 @@ from pathlib import Path
 from . import record, write
 from .archive import Entry
 from .model import Diagnostic
+from .table import Damaged
 
 Unit = tuple[list[Entry], list[Diagnostic]]
 
@@ -67,7 +68,10 @@ class Stored(Mapping[str, Entry]):
             if n == len(ids) or ids[n] != cable_id:
                 raise KeyError(cable_id)
             a, b = self._offsets[n], self._offsets[n + 1]
-            made = tuple.__new__(Entry, marshal.loads(self._view[self._base + a : self._base + b]))
+            try:
+                made = tuple.__new__(Entry, marshal.loads(self._view[self._base + a : self._base + b]))
+            except (ValueError, EOFError, TypeError):
+                raise Damaged(f"the entry of {cable_id} in the record's store") from None
         self._made[cable_id] = made
         return made
 

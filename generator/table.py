@@ -34,6 +34,11 @@ _MARSHAL_VERSION = 2
 _MISSING: Any = object()
 
 
+class Damaged(Exception):
+    """A value of a table's columns cannot be unpacked: the record's file is damaged within
+    (``build.build`` then builds again without the record)."""
+
+
 class Columns:
     """Sorted keys that all start with ``prefix``, joined by NUL (key ``n`` at
     ``joined[starts[n]:starts[n + 1] - 1]``), with their values, each marshalled on its own
@@ -80,7 +85,18 @@ class Columns:
         return key in self._decoded if self._decoded is not None else self.index(key) >= 0
 
     def value(self, n: int) -> Any:
-        return marshal.loads(self.blob[self.offsets[n] : self.offsets[n + 1]])
+        try:
+            return marshal.loads(self.blob[self.offsets[n] : self.offsets[n + 1]])
+        except (ValueError, EOFError, TypeError):
+            raise Damaged(f"entry {n} of the record's columns of {self.prefix!r}") from None
+
+    def values(self) -> list[Any]:
+        """Every value, in the keys' order."""
+        loads, blob, offsets = marshal.loads, self.blob, self.offsets
+        try:
+            return [loads(blob[a:b]) for a, b in zip(offsets, offsets[1:], strict=False)]
+        except (ValueError, EOFError, TypeError):
+            raise Damaged(f"the record's columns of {self.prefix!r}") from None
 
     def lookup(self, key: str, default: Any) -> Any:
         """The value of ``key``, or ``default``."""
@@ -95,9 +111,7 @@ class Columns:
     def decode(self) -> dict[str, Any]:
         """Every key and its value, unpacked once."""
         if self._decoded is None:
-            loads, blob, offsets = marshal.loads, self.blob, self.offsets
-            values = [loads(blob[a:b]) for a, b in zip(offsets, offsets[1:], strict=False)]
-            self._decoded = dict(zip(self.names, values, strict=True))
+            self._decoded = dict(zip(self.names, self.values(), strict=True))
         return self._decoded
 
     def span(self, prefix: str) -> range:
@@ -180,14 +194,8 @@ class Table(MutableMapping[str, Any]):
         if cols is None:
             return iter(self._dict.items())
         gone = self._gone
-        decoded = cols._decoded
-        if decoded is None:
-            loads, blob, offsets = marshal.loads, cols.blob, cols.offsets
-            rest: Iterable[tuple[str, Any]] = ((k, loads(blob[offsets[n] : offsets[n + 1]]))
-                                               for n, k in enumerate(cols.names) if k not in gone)
-        else:
-            rest = ((k, v) for k, v in decoded.items() if k not in gone)
-        return chain(self._dict.items(), rest)
+        pairs = cols._decoded.items() if cols._decoded is not None else zip(cols.names, cols.values(), strict=True)
+        return chain(self._dict.items(), ((k, v) for k, v in pairs if k not in gone))
 
     def update(self, other: Mapping[str, Any] | Iterable[tuple[str, Any]] = ()) -> None:  # type: ignore[override]
         """As ``dict.update``; an empty table updated with a table takes its columns as they

@@ -568,6 +568,45 @@ def test_an_edit_adds_to_the_records_journal_and_leaves_its_manifest(tmp_path: P
     assert build(content, out, Config(), jobs=1).written == 0  # the journal's record is trusted
 
 
+def test_a_record_damaged_within_its_columns_costs_a_full_build_not_the_build(tmp_path: Path) -> None:
+    """The record's files and cable pages are unpacked an entry at a time, during the build
+    (``generator/table.py``): a value that cannot be unpacked makes the build start again
+    without the record, and give a clean build's output."""
+    import marshal
+
+    from generator import record
+
+    content, out = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(GOLDEN / "content", content)
+    build(content, out, Config(), jobs=1)
+    path = tmp_path / ".site.cache" / record.MANIFEST
+    data = path.read_bytes()
+    header, token, rest = marshal.loads(data)
+    for name in ("files", "pages"):  # each value's type code made unknown, the lengths kept
+        packed = rest[header[4].index(name)]
+        blob, starts = packed[4], record_starts(packed[5])
+        assert blob and data.count(blob) == 1
+        data = data.replace(blob, bytes(b ^ 0x40 if i in starts else b for i, b in enumerate(blob)))
+    path.write_bytes(data)
+    assert record.read(tmp_path / ".site.cache").pages  # the damage is not seen until a value is read
+    cable = sorted((content / "cables").rglob("*.txt"))[0]
+    cable.write_text(cable.read_text(encoding="utf-8").replace("SUBJECT:", "SUBJECT: EDITED", 1), encoding="utf-8")
+    build(content, out, Config(), jobs=1)
+    clean = tmp_path / "clean"
+    build(content, clean, Config(), jobs=1)
+    assert tree(out) == tree(clean)
+    assert build(content, out, Config(), jobs=1).written == 0  # the record written again is read
+
+
+def record_starts(offsets: bytes) -> set[int]:
+    """The positions where the values of a packed table's blob start."""
+    from array import array
+
+    table = array("q")
+    table.frombytes(offsets)
+    return set(table[:-1])
+
+
 @pytest.mark.parametrize("window", [64 + 1, 97, 1 << 10, 1 << 16])
 def test_csv_ranges_start_at_the_first_record_after_each_cut_whatever_the_window(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,20 @@ def test_units_read_only_the_shards_asked_for_and_iterate_as_the_whole_record(
     assert sorted(set(read)) == ["21"]  # one shard read, once
     assert dict(lazy.items()) == {**{k: v for k, v in units.items() if k != "00u0"}, **came}
     assert store.Units(tmp_path, "other code", len(units)).get("21u37") is None
+
+
+def test_an_entry_that_cannot_be_unpacked_is_said_damaged(tmp_path: Path) -> None:
+    from generator.table import Damaged
+
+    entries = {e.id: e for e in map(_entry, range(20))}
+    token = store.write_store(tmp_path, entries)
+    assert token
+    path = tmp_path / store.STORE
+    data = path.read_bytes()
+    first = marshal.dumps(tuple(entries["09ROME0"]), 2)
+    assert data.count(first) == 1
+    path.write_bytes(data.replace(first, b"\0" * len(first)))  # the lengths kept: read, damaged within
+    stored = store.read_store(tmp_path, token, {})
+    assert stored is not None and stored["09ROME1"] == entries["09ROME1"]
+    with pytest.raises(Damaged):
+        stored["09ROME0"]

@@ -146,3 +146,14 @@ def test_a_key_with_a_nul_stays_out_of_the_columns() -> None:
     t = _read(pages)
     assert t._cols is None
     _same(t, pages)
+
+
+def test_a_value_that_cannot_be_unpacked_is_said_damaged() -> None:
+    pages = _pages(20)
+    prefix, rest, joined, starts, blob, offsets = pack(pages, "cable/")
+    t = unpack((prefix, rest, joined, starts, b"\0" * len(blob), offsets))
+    assert t is not None and len(t) == len(pages) and "index.html" in t  # read: the damage is within
+    with pytest.raises(table.Damaged):
+        t["cable/2009/01/09ROME0.html"]
+    with pytest.raises(table.Damaged):
+        dict(t.items())
