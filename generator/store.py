@@ -30,7 +30,7 @@ from pathlib import Path
 from . import record, write
 from .archive import Entry
 from .model import Diagnostic
-from .table import Damaged
+from .table import UNPACK_ERRORS, Damaged
 
 Unit = tuple[list[Entry], list[Diagnostic]]
 
@@ -70,7 +70,7 @@ class Stored(Mapping[str, Entry]):
             a, b = self._offsets[n], self._offsets[n + 1]
             try:
                 made = tuple.__new__(Entry, marshal.loads(self._view[self._base + a : self._base + b]))
-            except (ValueError, EOFError, TypeError):
+            except UNPACK_ERRORS:
                 raise Damaged(f"the entry of {cable_id} in the record's store") from None
         self._made[cable_id] = made
         return made

@@ -32,6 +32,8 @@ binary search in Python costs about 40 times a dict's lookup)."""
 _SEP = "\0"
 _MARSHAL_VERSION = 2
 _MISSING: Any = object()
+UNPACK_ERRORS = (ValueError, EOFError, TypeError)
+"""What :func:`marshal.loads` raises on damaged bytes."""
 
 
 class Damaged(Exception):
@@ -87,7 +89,7 @@ class Columns:
     def value(self, n: int) -> Any:
         try:
             return marshal.loads(self.blob[self.offsets[n] : self.offsets[n + 1]])
-        except (ValueError, EOFError, TypeError):
+        except UNPACK_ERRORS:
             raise Damaged(f"entry {n} of the record's columns of {self.prefix!r}") from None
 
     def values(self) -> list[Any]:
@@ -95,7 +97,7 @@ class Columns:
         loads, blob, offsets = marshal.loads, self.blob, self.offsets
         try:
             return [loads(blob[a:b]) for a, b in zip(offsets, offsets[1:], strict=False)]
-        except (ValueError, EOFError, TypeError):
+        except UNPACK_ERRORS:
             raise Damaged(f"the record's columns of {self.prefix!r}") from None
 
     def lookup(self, key: str, default: Any) -> Any:
@@ -130,15 +132,14 @@ class Table(MutableMapping[str, Any]):
 
     __slots__ = ("_dict", "_cols", "_gone")
 
-    def __init__(self, entries: Mapping[str, Any] | Iterable[tuple[str, Any]] = (),
-                 cols: Columns | None = None) -> None:
-        self._dict: dict[str, Any] = dict(entries)
+    def __init__(self, entries: dict[str, Any] | None = None, cols: Columns | None = None) -> None:
+        """``entries``: taken as the table's own, not copied (the record's 64,570 other pages);
+        none of their keys is one of the columns' (:func:`unpack` checks)."""
+        self._dict: dict[str, Any] = entries if entries is not None else {}
         """The entries besides the columns' (and those of the columns set again)."""
         self._cols = cols
         self._gone: set[str] = set()
         """The keys of the columns set again or deleted."""
-        if cols is not None:
-            self._gone.update(k for k in self._dict if k.startswith(cols.prefix) and cols.has(k))
 
     def _live(self, key: str) -> bool:
         """Whether ``key`` is one of the columns' keys, not taken out."""
@@ -309,6 +310,4 @@ def unpack(data: object) -> Table | None:
         return Table(rest)
     if any(map(methodcaller("startswith", prefix), rest)):  # pack puts those in the columns
         return None
-    table = Table(cols=Columns(prefix, joined, key_table, blob, value_table))
-    table._dict = rest  # (read from the record: not a copy of 64,000 entries)
-    return table
+    return Table(rest, Columns(prefix, joined, key_table, blob, value_table))
