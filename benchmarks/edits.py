@@ -1,9 +1,12 @@
 """The one-cable changes the benchmark times: edit a subject, add a cable, delete it.
 
-Edits are in place and of the same length, so a 2.5 GB ``cables.csv`` is patched, not
+The edit is in place and of the same length, so a 2.5 GB ``cables.csv`` is patched, not
 rewritten: four bytes of the subject become ``E000``, ``E001``... A subject line it patches::
 
     SUBJECT: NRC: RUSSIANS ILL-PREPARED TO RESPOND   -> SUBJECT: E000 RUSSIANS ILL-PREPARED ...
+
+A longer edit, as a writer makes them, puts :data:`LONGER` before those bytes (the file
+rewritten, untimed; :func:`insert`), which moves every byte after it; it is taken out after.
 
 A cable is added as a copy of the edited one under a new id (serial 990000 and up, checked
 against the archive's ids): one file in ``text/added/`` or one row appended to the CSV;
@@ -13,6 +16,7 @@ deleting it removes the file or truncates the CSV back to its old size.
 from __future__ import annotations
 
 import io
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +26,8 @@ from .synth import FOLDER_SIZE, csv_created, csv_writer, key_lines, split_header
 _SUBJECT = re.compile(rb"SUBJECT:[ \t]*([A-Z0-9 ]{4})")
 _ID = re.compile(r"^(\d\d)([A-Z]+)(\d+)$")
 CHUNK = 1 << 26
+LONGER = b"LONGER "
+"""What the longer edit puts in the subject."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +136,28 @@ def append_row(csv_path: Path, row: bytes) -> int:
 def truncate(csv_path: Path, size: int) -> None:
     with csv_path.open("r+b") as f:
         f.truncate(size)
+
+
+def insert(path: Path, offset: int, data: bytes) -> None:
+    """Put ``data`` at ``offset`` of ``path``, the rest moved after it (streamed, never all in
+    memory; the file replaced by its new copy)."""
+    _splice(path, offset, data, 0)
+
+
+def remove(path: Path, offset: int, length: int) -> None:
+    """Take ``length`` bytes out of ``path`` at ``offset`` (as :func:`insert`)."""
+    _splice(path, offset, b"", length)
+
+
+def _splice(path: Path, offset: int, data: bytes, cut: int) -> None:
+    tmp = path.with_name(path.name + ".splice")
+    with path.open("rb") as src, tmp.open("wb") as dst:
+        left = offset
+        while left and (block := src.read(min(CHUNK, left))):
+            dst.write(block)
+            left -= len(block)
+        dst.write(data)
+        src.seek(offset + cut)
+        while block := src.read(CHUNK):
+            dst.write(block)
+    os.replace(tmp, path)

@@ -5,8 +5,9 @@
 For each N: make (or reuse) the synthetic archive ``benchmarks/work/N/archive`` with
 ``benchmarks.synth`` (text files and ``cables.csv``), then for each source (the cable
 folder, the CSV) and each run: cold build (output and its cache moved aside, deleted
-at the very end: see :func:`discard`), no-change rebuild, one-cable edit (a subject),
-one-cable add, one-cable delete. Each step: wall seconds (median over the runs), peak RSS
+at the very end: see :func:`discard`), no-change rebuild, one-cable edit (four bytes of a
+subject), a longer edit of it (seven bytes put in: every byte after them moves), one-cable
+add, one-cable delete. Each step: wall seconds (median over the runs), peak RSS
 of the whole process tree, files written, HTML pages, output bytes, most entries in one
 output folder, largest file. ``--hugo`` also converts the archive for the minimal Hugo
 site of ``benchmarks/hugo`` and times Hugo's build (cold, the only kind Hugo has outside
@@ -37,7 +38,7 @@ from . import edits, hugo_site, measure, synth
 WORK = Path(__file__).resolve().parent / "work"
 REPO = Path(__file__).resolve().parents[1]
 BUILD_CMD = "{python} -m generator build --content {content} --output {output} --quiet --jobs {jobs}"
-STEPS = ("cold", "no-change", "edit", "add", "delete")
+STEPS = ("cold", "no-change", "edit", "longer", "add", "delete")
 GiB = 1 << 30
 
 
@@ -158,6 +159,7 @@ def bench_source(n: int, source: str, archive: Path, work: Path, args: argparse.
     offset = edits.csv_subject_offset(csv_path, target.id) if source == "csv" else target.text_offset
     edited = csv_path if source == "csv" else target.text_path
     started = time.perf_counter()
+    grown = 0
     try:
         for run in range(args.runs):
             if run and time.perf_counter() - started > args.budget:
@@ -170,6 +172,9 @@ def bench_source(n: int, source: str, archive: Path, work: Path, args: argparse.
             timed(cmd, out, rows["no-change"], args.mem_limit, args.code)
             edits.patch(edited, offset, edits.edit_value(run))
             timed(cmd, out, rows["edit"], args.mem_limit, args.code)
+            edits.insert(edited, offset, edits.LONGER)  # every byte after the edit moves
+            grown += 1  # (taken out at the end: taking it out now would be part of the add)
+            timed(cmd, out, rows["longer"], args.mem_limit, args.code)
             if source == "csv":
                 size = edits.append_row(csv_path, edits.added_row(target, n + 1))
             else:
@@ -182,6 +187,8 @@ def bench_source(n: int, source: str, archive: Path, work: Path, args: argparse.
                 added.parent.rmdir()
             timed(cmd, out, rows["delete"], args.mem_limit, args.code)
     finally:
+        if grown:
+            edits.remove(edited, offset, grown * len(edits.LONGER))
         edits.patch(edited, offset, target.original)
         if not args.keep:
             discard(place, work)

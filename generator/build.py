@@ -333,14 +333,13 @@ def _keep_store(cache_root: Path, old: record.Manifest, new: record.Manifest, ke
     cables of the units that came put in the patch, after an edit of a few cables; else,
     when no id is held twice, the store written again."""
     came = [e for k in changed if k in new.units for e in new.units[k][0]] \
-        if edited is not None and old.store and not new.csv_units else None
+        if edited is not None and old.store else None
     if came is not None and len(old.entry_patch) + len(came) <= store.PATCH_LIMIT \
             and (isinstance(kept, Stored) or store.store_token(cache_root) == old.store):
         new.store = old.store
         new.entry_patch = {**old.entry_patch, **{e.id: tuple(e) for e in came}}
     else:
-        # (not for a cables.csv: its edits read the record whole)
-        new.store = (write_store(cache_root, kept) or "") if unique and not new.csv_units else ""
+        new.store = (write_store(cache_root, kept) or "") if unique else ""
         new.entry_patch = {}
 
 

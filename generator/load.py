@@ -7,15 +7,15 @@ content hash. Only the cables' metadata (:class:`~generator.archive.Entry`) come
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections.abc import Collection, Iterable
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 
+from . import csvranges
 from .archive import Entry
-from .model import ERROR, Diagnostic
+from .model import ERROR, WARNING, Diagnostic
 from .record import Manifest
 from .scan import Changes, Columns, Stamps, changed_since, stamps
 from .store import Stored, Units, read_store
@@ -61,6 +61,8 @@ def load_units(content: Path, files: Stamps | Columns, old: Manifest, new: Manif
             files = stamps(files) if isinstance(files, Columns) else files
             if whole and old_units.keys() == set(map(itemgetter(2), old_files.values())):
                 files, touched = _take_unchanged(files, old, new)
+    planned: dict[str, list[tuple[int, str]]] = {}
+    """A big CSV read again -> (start, key) of its ranges, the key "" until the range is parsed."""
     for rel, size, mtime in files:
         prev = old_files.get(rel)
         if prev is not None and prev[0] == size and prev[1] == mtime and prev[2] in old_units:
@@ -71,43 +73,57 @@ def load_units(content: Path, files: Stamps | Columns, old: Manifest, new: Manif
             diagnostics.append(Diagnostic(rel, 0, ERROR, "cannot read the file"))
             continue
         stamp = stamped[rel] = (size, mtime)
-        keys = old.csv_units.get(rel, [prev[2]] if prev else [])
-        if rel in old.csv_units and prev and prev[:2] == stamp and keys and all(k in old.units for k in keys):
-            new.files[rel] = prev  # a big cables.csv as the record has it (a one-unit file: above)
-            new.csv_units[rel] = keys
-            for k in keys:
-                new.units[k] = old.units[k]
+        ranges = old.csv_units.get(rel, [])
+        held = bool(ranges) and prev is not None and all(k in old_units for _, k in ranges)
+        if held and prev[:2] == stamp:  # type: ignore[index]
+            new_files[rel] = prev  # type: ignore[assignment]  # a big cables.csv as the record has it
+            new.csv_units[rel] = ranges
+            for _, k in ranges:
+                new_units[k] = old_units[k]
             continue
-        # A unit the record holds is not parsed again: a file touched but not changed, or the
-        # ranges of an edited cables.csv that the edit left alone (each range's candidates: the
-        # old units at its position and beside it, as ranges shift only when a length changes).
-        keys = [k for k in keys if k in old.units]
         abs_path = f"{content}/{rel}"
-        if rel.lower().endswith(".csv") and size > CSV_CHUNK:
-            new.csv_units[rel] = []
-            tasks.extend((abs_path, rel, a, b, frozenset(keys[max(0, n - 1) : n + 2]))
-                         for n, (a, b) in enumerate(csv_ranges(Path(abs_path))))
-        else:
-            tasks.append((abs_path, rel, 0, -1, frozenset(keys)))
+        if rel.lower().endswith(".csv") and size > csvranges.CHUNK:
+            # an edited cables.csv: the ranges the edit left alone are taken from the record
+            followed = _follow(abs_path, rel, size, ranges, prev[0], pool) if held else None  # type: ignore[index]
+            if followed is None:
+                followed = [(a, b, "") for a, b in csvranges.cut(Path(abs_path))]
+            known = frozenset(k for _, k in ranges) - {k for *_, k in followed}
+            planned[rel] = [(a, k) for a, _, k in followed]
+            for a, b, k in followed:
+                if k:
+                    new_units[k] = old_units[k]
+                else:
+                    tasks.append((abs_path, rel, a, b, known))
+        else:  # a one-unit file touched but not changed is not parsed again
+            tasks.append((abs_path, rel, 0, -1, frozenset([prev[2]] if prev and prev[2] in old_units else [])))
     batches: list[list[tuple[str, str, int, int, frozenset[str]]]] = []
     for task in tasks:  # a CSV range is a batch of its own; files go PARSE_BATCH a task
         if task[3] >= 0 or not batches or batches[-1][0][3] >= 0 or len(batches[-1]) == PARSE_BATCH:
             batches.append([])
         batches[-1].append(task)
     read: list[str] = []
+    ranged: dict[tuple[str, int], str] = {}
+    """(CSV, start) -> key of each range parsed."""
     # Even one file goes to a worker, which has the parsers imported (``workers._init_worker``).
     parsed = pool.imap(parse_units, batches, progress, "parsing", inline=False)
-    for res in (r for batch in parsed for r in batch):
+    for task, res in zip(tasks, (r for batch in parsed for r in batch), strict=True):
         if not res.key:
             diagnostics.extend(res.diagnostics)
             continue
         read.append(res.key)
         new.units[res.key] = old.units[res.key] if res.known else (res.entries, res.diagnostics)
-        if res.source in new.csv_units:
-            new.csv_units[res.source].append(res.key)
-            new.files[res.source] = (*stamped[res.source], "")
+        if res.source in planned:
+            ranged[res.source, task[2]] = res.key
         else:
             new.files[res.source] = (*stamped[res.source], res.key)
+    for rel, starts in planned.items():
+        keys = [(a, k or ranged.get((rel, a), "")) for a, k in starts]
+        if all(k for _, k in keys):  # else (a range unreadable) the next build reads the file again
+            new.csv_units[rel] = keys
+            new.files[rel] = (*stamped[rel], "")
+        if len({k for _, k in keys}) != len(keys):
+            diagnostics.append(Diagnostic(rel, 0, WARNING, "two ranges of the file hold the same bytes: "
+                                          "the cables they repeat are read once"))
     units = new.units.values()
     entries = list(chain.from_iterable(map(itemgetter(0), units)))
     diagnostics.extend(chain.from_iterable(map(itemgetter(1), units)))
@@ -142,16 +158,35 @@ def load_edit(content: Path, files: Stamps | Columns, old: Manifest, new: Manife
     """:func:`load_units` for an edit of a few cables that leaves their ids, dates, origins
     and pages where they were, without reading the record's units: the cables come from its
     store (``store.py``), with the edited ones over it, and the record's units are read only
-    for the shards of the files read again. ``None``: not such an edit (or the record has no
-    store); :func:`load_units` then does it all."""
-    if not (old.store and old.files and not old.csv_units and isinstance(files, Columns) and old.scan):
+    for the shards of the files read again (of a big ``cables.csv``, the ranges that changed).
+    ``None``: not such an edit (or the record has no store); :func:`load_units` then does it all."""
+    if not (old.store and old.files and isinstance(files, Columns) and old.scan):
         return None
     changes = changed_since(files, Columns(*old.scan))
     if changes is None or len(changes) > MAX_EDIT_FILES \
             or any(stamp is None or stamp[0] < 0 or rel not in old.files for rel, stamp in changes.items()):
         return None
-    was = {old.files[rel][2]: rel for rel in changes}
-    units = Units(cache_root, old.code, len(old.files))
+    count = len(old.files) - len(old.csv_units) + sum(map(len, old.csv_units.values()))
+    units = Units(cache_root, old.code, count)
+    tasks: list[tuple[str, str, int, int, frozenset[str]]] = []
+    was: set[str] = set()
+    """Keys of the units of the changed files that may be gone."""
+    followed: dict[str, list[tuple[int, int, str]]] = {}
+    for rel in changes:
+        if rel not in old.csv_units:
+            was.add(old.files[rel][2])
+            tasks.append((f"{content}/{rel}", rel, 0, -1, frozenset([old.files[rel][2]])))
+            continue
+        size = changes[rel][0]  # type: ignore[index]
+        ranges = old.csv_units[rel]
+        now = _follow(f"{content}/{rel}", rel, size, ranges, old.files[rel][0], pool) \
+            if size > csvranges.CHUNK else None
+        if now is None:
+            return None
+        followed[rel] = now
+        gone_here = frozenset(k for _, k in ranges) - {k for *_, k in now}
+        was |= gone_here
+        tasks += [(f"{content}/{rel}", rel, a, b, gone_here) for a, b, k in now if not k]
     if not all(k in units for k in was):  # a shard lost: the record is read whole
         return None
     # The files the record lacks (no cable in them, or unreadable) are read again, as always.
@@ -162,20 +197,31 @@ def load_edit(content: Path, files: Stamps | Columns, old: Manifest, new: Manife
         if len(lacking) > MAX_EDIT_FILES:
             return None
     diagnostics = [Diagnostic(rel, 0, ERROR, "cannot read the file") for rel, size in lacking if size < 0]
-    tasks = [(f"{content}/{rel}", rel, 0, -1, frozenset([old.files[rel][2]])) for rel in changes]
     tasks += [(f"{content}/{rel}", rel, 0, -1, frozenset()) for rel, size in lacking if size >= 0]
-    parsed = pool.imap(parse_units, [tasks[i : i + PARSE_BATCH] for i in range(0, len(tasks), PARSE_BATCH)],
-                       progress, "parsing", inline=False)
+    batches = [[t] for t in tasks if t[3] >= 0] + [
+        one[i : i + PARSE_BATCH] for one in [[t for t in tasks if t[3] < 0]] for i in range(0, len(one), PARSE_BATCH)]
+    tasks = [t for batch in batches for t in batch]
+    parsed = pool.imap(parse_units, batches, progress, "parsing", inline=False)
     came: dict[str, tuple[list[Entry], list[Diagnostic]]] = {}
     read: dict[str, tuple[int, int, str]] = {}
-    for res in (r for batch in parsed for r in batch):
+    ranged: dict[tuple[str, int], str] = {}
+    for task, res in zip(tasks, (r for batch in parsed for r in batch), strict=True):
         if not res.key and res.source not in changes:  # still no cable in it
             diagnostics.extend(res.diagnostics)
             continue
         if not res.key or res.source not in changes:  # a cable went or came
             return None
         came[res.key] = units[res.key] if res.known else (res.entries, res.diagnostics)
-        read[res.source] = (*changes[res.source], res.key)  # type: ignore[misc]
+        if res.source in followed:
+            ranged[res.source, task[2]] = res.key
+        else:
+            read[res.source] = (*changes[res.source], res.key)  # type: ignore[misc]
+    csv_units: dict[str, list[tuple[int, str]]] = {}
+    for rel, now in followed.items():
+        keys = csv_units[rel] = [(a, k or ranged.get((rel, a), "")) for a, _, k in now]
+        if not all(k for _, k in keys) or len({k for _, k in keys}) != len(keys):
+            return None
+        read[rel] = (*changes[rel], "")  # type: ignore[misc]
     if len(read) != len(changes):
         return None
     gone = {k for k in was if k not in came}
@@ -194,7 +240,9 @@ def load_edit(content: Path, files: Stamps | Columns, old: Manifest, new: Manife
     old.units = units
     new.files.update(old.files)
     new.files.update(read)
-    new.units = Units(cache_root, old.code, len(old.files), came, gone)
+    new.csv_units.update(old.csv_units)
+    new.csv_units.update(csv_units)
+    new.units = Units(cache_root, old.code, count - len(gone) + len(came), came, gone)
     new.unit_diagnostics = _unit_diagnostics(came.items(), old.unit_diagnostics, gone)
     diagnostics += [Diagnostic(*d) for ds in new.unit_diagnostics.values() for d in ds]
     diagnostics.sort(key=_diagnostic_order)
@@ -251,38 +299,11 @@ def _copy_record_but(old: Manifest, new: Manifest, rels: Iterable[str]) -> set[s
 
 PARSE_BATCH = 32
 """Input files a parse task: its new parses are cached in one transaction."""
-CSV_CHUNK = 4 << 20
-"""Bytes of a big ``cables.csv`` per unit (about 400 cables)."""
-_CSV_RECORD = re.compile(rb'\n"(\d+)","\d{1,2}/\d{1,2}/\d{4}')
-_WINDOW = 1 << 16
-_OVERLAP = 64
-"""Bytes two windows of :func:`csv_ranges` share: more than a record's opening that
-``_CSV_RECORD`` matches (a row number of up to 40 digits)."""
 
 
-def csv_ranges(path: Path) -> list[tuple[int, int]]:
-    """Split a big ``cables.csv`` into byte ranges that each start at a record.
-
-    Each cut is moved forward to the next line that opens a record
-    (``"<row>","<M/D/YYYY``), so workers can parse the ranges on their own.
-    """
-    size = path.stat().st_size
-    cuts = [0]
-    with open(path, "rb") as f:
-        pos = CSV_CHUNK
-        while pos < size:
-            # a record opens within a cable's length: read 64 KB at a time (1 MB windows read a
-            # quarter of the release's 2.5 GB file: 0.08 s of an edit), each window overlapping
-            # the last by more than a record's opening so that none is missed at a boundary
-            f.seek(pos)
-            window = f.read(_WINDOW)
-            m = _CSV_RECORD.search(window)
-            if not m:
-                pos += len(window) - _OVERLAP if len(window) > _OVERLAP else len(window) or 1
-                continue
-            cut = pos + m.start() + 1
-            if cut > cuts[-1]:
-                cuts.append(cut)
-            pos = cut + CSV_CHUNK
-    cuts.append(size)
-    return list(zip(cuts, cuts[1:], strict=False))
+def _follow(abs_path: str, rel: str, size: int, ranges: list[tuple[int, str]], old_size: int,
+            pool: Pool) -> list[tuple[int, int, str]] | None:
+    """:func:`csvranges.follow` with the workers hashing the ranges."""
+    return csvranges.follow(abs_path, rel, size, ranges, old_size,
+                            lambda tasks: pool.imap(csvranges.hash_ranges, tasks, False, "hashing", inline=False),
+                            pool.jobs)

@@ -38,8 +38,9 @@ class Manifest:
     a dict to its users; in :data:`MANIFEST`, in columns unpacked an entry at a time)."""
     units: dict[str, tuple[list[Entry], list[Diagnostic]]] = field(default_factory=dict)
     """Unit key -> its entries and diagnostics."""
-    csv_units: dict[str, list[str]] = field(default_factory=dict)
-    """CSV input path -> its unit keys, for a CSV whose (size, mtime) match."""
+    csv_units: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    """Big CSV input path -> (start, unit key) of each of its ranges, in file order
+    (``csvranges.py``): an edit keeps the ranges it left alone."""
     pages: Table = field(default_factory=Table)
     """Output path -> key of the page last written there (the cables' pages in columns)."""
     search_key: str = ""
@@ -86,7 +87,7 @@ _MARSHAL_VERSION = 2
 shared with the index and the pages, and marshal's table of them made writing the release's
 record take 0.16 s instead of 0.06."""
 _FIELDS = tuple(f.name for f in fields(Manifest) if f.name not in ("units", "journal"))
-_HEADER = ("cablesite-record", 3, sys.version_info[:2], sys.byteorder, _FIELDS)
+_HEADER = ("cablesite-record", 4, sys.version_info[:2], sys.byteorder, _FIELDS)
 _TABLES = {"files": "", "pages": paths.CABLES}
 """The fields that :data:`MANIFEST` holds as :func:`table.pack` makes them, with the prefix
 of the keys in columns (``table.py``): every file; the cables' pages, which an edit does
@@ -212,6 +213,10 @@ characters of their keys: an edit rewrites two shards, not the entries of the wh
 (pickling 251,287 entries took 2.2 s)."""
 
 
+SHARDS_READ = 64
+"""At most this many shards changed: :func:`save` reads them, not every unit (of 256)."""
+
+
 def _load_units(cache_root: Path, code: str) -> dict[str, tuple[list[Entry], list[Diagnostic]]]:
     """Every unit of the shards written by this code. A unit missing here (a lost or damaged
     shard) only costs its file a new read: ``_load`` finds it not in the record."""
@@ -264,12 +269,13 @@ def save(cache_root: Path, manifest: Manifest, old_units: dict[str, object], pac
         changed = manifest.units.keys() ^ old_units.keys()
     shards: dict[str, dict] = {k[:2]: {} for k in changed}
     if shards:
-        # A few shards (an edit): each holds the units its file held and those that came, if
-        # still there; else a pass over every unit (0.13 s for the release's) finds their units.
+        # A few shards (an edit; of a cables.csv, a range cut in eight): each holds the units
+        # its file held and those that came, if still there; else a pass over every unit
+        # finds their units (reading the 256 shards of the release's cables.csv: 3 s here).
         # (a shard with no file yet holds only units that came: a damaged one, any unit)
         files = {name: _shard_path(cache_root, name) for name in shards}
         held = {name: _read_shard(path, manifest.code) if path.exists() else {}
-                for name, path in files.items()} if len(shards) <= 8 and old_units else {}
+                for name, path in files.items()} if len(shards) <= SHARDS_READ and old_units else {}
         if held and None not in held.values():
             units = manifest.units
             for name, shard in held.items():

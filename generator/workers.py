@@ -15,7 +15,6 @@ import marshal
 import multiprocessing
 import os
 import pickle
-import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -26,6 +25,7 @@ from . import feeds, paths, site, write
 from .archive import Entry, UnitResult, unit_key
 from .cache import Cache
 from .config import Config
+from .csvranges import range_key
 from .model import ERROR, WARNING, Cable, Diagnostic
 from .views import CableView, PageContext, RefView, SiteInfo
 
@@ -100,7 +100,7 @@ def _read_unit(task: tuple[str, str, int, int, frozenset[str]]) -> tuple[bytes, 
             data = f.read() if end < 0 else f.read(end - start)
     except OSError as exc:
         return UnitResult(rel, "", [], [Diagnostic(rel, 0, ERROR, f"cannot read: {exc.strerror or exc}")])
-    return data, unit_key(f"{rel}@{start}" if end >= 0 else rel, data)
+    return data, (range_key(rel, data) if end >= 0 else unit_key(rel, data))
 
 
 def _parse_unit(task: tuple[str, str, int, int, frozenset[str]], data: bytes, key: str,
@@ -148,19 +148,16 @@ def _bounded(cable: Cable) -> Cable:
 
 
 def _parse_csv_range(rel: str, data: bytes) -> tuple[list[Cable], list[Diagnostic]]:
-    """Parse a byte range of a CSV; row numbers count from the range's first row number."""
+    """Parse a byte range of a CSV. A range opens a record, and a record's number is its
+    first field (``csvform.iter_rows``): the rows are numbered as in the whole file."""
     from . import parse
 
-    m = re.match(rb'"(\d+)"', data)
-    offset = int(m.group(1)) - 1 if m else 0
     cables: list[Cable] = []
     diagnostics: list[Diagnostic] = []
     for cable, diags in parse.iter_csv(rel, io.BytesIO(data)):
-        for d in diags:
-            message = re.sub(r"^row (\d+)", lambda r: f"row {int(r.group(1)) + offset}", d.message)
-            diagnostics.append(replace(d, line=d.line + offset if d.line else 0, message=message))
+        diagnostics.extend(diags)
         if cable is not None:
-            cables.append(replace(cable, source_line=cable.source_line + offset))
+            cables.append(cable)
     return cables, diagnostics
 
 

@@ -29,7 +29,7 @@ def corpus() -> Path:
 
 def small_csv(folder: Path, rows: int = 40) -> Path:
     """``folder/cables.csv``: ``rows`` copies of the fixture's row of 07USNATO577 as ids
-    07USNATO1, 07USNATO2...; with a small ``load.CSV_CHUNK``, a CSV of many ranges."""
+    07USNATO1, 07USNATO2...; with a small ``csvranges.CHUNK``, a CSV of many ranges."""
     row = (REPO / "tests" / "fixtures" / "forms" / "csv-broken.csv").read_text(encoding="utf-8").split('\n"2"')[0]
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / "cables.csv"

@@ -128,6 +128,10 @@ def test_subject_edit_is_same_length_and_restorable(archive: Path, tmp_path: Pat
     edits.truncate(csv_path, size)
     edits.patch(csv_path, at, target.original)
     assert csv_path.read_bytes() == before
+    edits.insert(csv_path, at, edits.LONGER)
+    assert csv_path.read_bytes() == before[:at] + edits.LONGER + before[at:]
+    edits.remove(csv_path, at, len(edits.LONGER))
+    assert csv_path.read_bytes() == before
 
 
 def test_tree_rss_counts_children() -> None:
@@ -158,10 +162,11 @@ def test_harness_prints_its_table_with_a_stand_in_build(tmp_path: Path, capsys: 
     assert code == 0
     assert "nproc" in out and "| N | source | step |" in out
     lines = {line.split("|")[3].strip(): line.split("|") for line in out.splitlines() if line.startswith(f"| {N} ")}
-    assert list(lines) == ["cold", "no-change", "edit", "add", "delete"]
+    assert list(lines) == ["cold", "no-change", "edit", "longer", "add", "delete"]
     assert int(lines["cold"][8].replace(",", "")) == N  # files written
     assert int(lines["no-change"][8].replace(",", "")) == 0
     assert int(lines["edit"][8].replace(",", "")) == 1
+    assert int(lines["longer"][8].replace(",", "")) == 1
     assert int(lines["add"][8].replace(",", "")) == 1
 
 
@@ -184,10 +189,10 @@ def test_alternate_puts_a_hugo_build_after_each_run(tmp_path: Path, capsys: pyte
                      "--hugo", "--alternate", "--build-cmd", f"{sys.executable} {fake} {{content}} {{output}}"])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert log.read_text().split() == (["build"] * 5 + ["hugo"]) * 2
+    assert log.read_text().split() == (["build"] * 6 + ["hugo"]) * 2
     runs = {(r[2].strip(), r[3].strip()): r[5].strip() for r in (line.split("|") for line in out.splitlines()
                                                                    if line.startswith(f"| {N} "))}
-    assert runs == {**{("text", step): "2" for step in ("cold", "no-change", "edit", "add", "delete")},
+    assert runs == {**{("text", step): "2" for step in ("cold", "no-change", "edit", "longer", "add", "delete")},
                     ("hugo", "cold"): "2"}
     assert any(line.startswith(f"N={N:,}: cablesite text cold") for line in out.splitlines())
 
@@ -215,7 +220,7 @@ def test_harness_runs_the_real_build(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 0, out
     rows = [line.split("|") for line in out.splitlines() if line.startswith(f"| {N} ")]
     assert [(r[2].strip(), r[3].strip()) for r in rows] == [
-        (s, step) for s in ("text", "csv") for step in ("cold", "no-change", "edit", "add", "delete")
+        (s, step) for s in ("text", "csv") for step in ("cold", "no-change", "edit", "longer", "add", "delete")
     ]
     for r in rows:
         if r[3].strip() == "cold":

@@ -487,24 +487,27 @@ def test_an_edited_csv_parses_again_only_the_range_it_changed(tmp_path: Path, mo
     """A big ``cables.csv`` is read in byte ranges, each a unit: after one row is edited in
     place, the other ranges are taken from the build record, neither parsed nor unpickled
     from the parse cache, and the output is a clean build's."""
-    from generator import cache, load, workers
+    from generator import cache, csvranges, workers
 
-    monkeypatch.setattr(load, "CSV_CHUNK", 1500)
+    monkeypatch.setattr(csvranges, "CHUNK", 1500)
     content = tmp_path / "content"
     csv_path = small_csv(content)
     out = tmp_path / "out"
     build(content, out, Config(), jobs=1)
-    assert len(load.csv_ranges(csv_path)) >= 8
+    assert len(csvranges.cut(csv_path)) >= 8
 
     edit_csv_subject(csv_path, 25)
+    data = csv_path.read_bytes()
+    edited = next((a, b) for a, b in csvranges.cut(csv_path) if a < data.index(b"SUBJECT: EDIT") < b)
     parsed, asked, loaded = [], [], []
     real_parse, real_present, real_load = workers._parse_csv_range, cache.Cache.present, cache.Cache.load
-    monkeypatch.setattr(workers, "_parse_csv_range", lambda *a: parsed.append(a[0]) or real_parse(*a))
+    monkeypatch.setattr(workers, "_parse_csv_range", lambda *a: parsed.append(a[1]) or real_parse(*a))
     monkeypatch.setattr(cache.Cache, "present", lambda self, keys: asked.extend(keys) or real_present(self, keys))
     monkeypatch.setattr(cache.Cache, "load", lambda self, key: loaded.append(key) or real_load(self, key))
     result = build(content, out, Config(), jobs=1)
-    # the edited range only: looked for in the parse cache (not there), then parsed
-    assert len(parsed) == 1 and len(asked) == 1 and loaded == [], (parsed, asked, loaded)
+    # the edited range only (in smaller ranges): looked for in the parse cache (not there), then parsed
+    assert b"".join(parsed) == data[slice(*edited)], (parsed, edited)
+    assert len(asked) == len(parsed) and loaded == [], (asked, loaded)
     assert 0 < result.written < 40
     clean = tmp_path / "clean"
     build(content, clean, Config(), jobs=1)
@@ -615,12 +618,12 @@ def test_csv_ranges_start_at_the_first_record_after_each_cut_whatever_the_window
     reading of the whole file gives."""
     import re
 
-    from generator import load
+    from generator import csvranges
 
     csv_path = small_csv(tmp_path, rows=60)
     data = csv_path.read_bytes()
-    monkeypatch.setattr(load, "CSV_CHUNK", 3000)
-    monkeypatch.setattr(load, "_WINDOW", window)
+    monkeypatch.setattr(csvranges, "CHUNK", 3000)
+    monkeypatch.setattr(csvranges, "_WINDOW", window)
     expected, pos = [0], 3000
     while pos < len(data):
         m = re.compile(rb'\n"(\d+)","\d{1,2}/\d{1,2}/\d{4}').search(data, pos)
@@ -629,5 +632,5 @@ def test_csv_ranges_start_at_the_first_record_after_each_cut_whatever_the_window
         expected.append(m.start() + 1)
         pos = m.start() + 1 + 3000
     expected.append(len(data))
-    assert load.csv_ranges(csv_path) == list(zip(expected, expected[1:], strict=False))
+    assert csvranges.cut(csv_path) == list(zip(expected, expected[1:], strict=False))
     assert len(expected) > 8
