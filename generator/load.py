@@ -87,7 +87,7 @@ def load_units(content: Path, files: Stamps | Columns, old: Manifest, new: Manif
             followed = _follow(abs_path, rel, size, ranges, prev[0], pool) if held else None  # type: ignore[index]
             if followed is None:
                 followed = [(a, b, "") for a, b in csvranges.cut(Path(abs_path))]
-            known = frozenset(k for _, k in ranges) - {k for *_, k in followed}
+            known = frozenset(k for _, k in ranges if k in old_units) - {k for *_, k in followed}
             planned[rel] = [(a, k) for a, _, k in followed]
             for a, b, k in followed:
                 if k:

@@ -193,3 +193,25 @@ def test_a_rows_diagnostic_names_its_row_in_the_whole_file(tmp_path: Path, monke
     said = [(d.line, d.message) for d in ranged if d.path == "cables.csv"]
     assert said and all(line == 25 and message.startswith("row 25") for line, message in said), said
     assert said == [(d.line, d.message) for d in whole if d.path == "cables.csv"]
+
+
+def test_an_edit_after_a_shard_of_the_record_was_lost_reads_the_csv_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The record lacks some of the file's ranges (a shard of its units lost): read with the
+    record's units, the file is cut afresh, the ranges the record still holds are taken from
+    it, and the output is a clean build's."""
+    monkeypatch.setattr(csvranges, "CHUNK", 1500)
+    content = tmp_path / "content"
+    csv_path = small_csv(content)
+    out = tmp_path / "out"
+    build(content, out, Config(), jobs=1)
+    ranges = record.read(tmp_path / ".out.cache").csv_units["cables.csv"]
+    last = ranges[-1][1]  # the last range's: not the edited one
+    (tmp_path / ".out.cache" / record.UNITS / f"{last[:2]}.pickle").unlink()
+    csv_path.write_bytes(_longer(csv_path.read_bytes()))
+    with monkeypatch.context() as m:  # (the store's way needs only the edited range's shard)
+        m.setattr(build_module, "load_edit", lambda *a: None)
+        build(content, out, Config(), jobs=1)
+    clean = tmp_path / "clean"
+    build(content, clean, Config(), jobs=1)
+    assert tree(out) == tree(clean)
