@@ -215,3 +215,32 @@ def test_an_edit_after_a_shard_of_the_record_was_lost_reads_the_csv_again(
     clean = tmp_path / "clean"
     build(content, clean, Config(), jobs=1)
     assert tree(out) == tree(clean)
+
+
+def test_edits_of_a_csv_from_the_warm_state_parse_only_what_changed(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """As ``cablesite serve`` builds (the record kept in memory, the watcher naming the file):
+    each edit of the CSV parses only the bytes it changed and gives a clean build's output."""
+    from generator.warm import Warm
+
+    monkeypatch.setattr(csvranges, "CHUNK", 1500)
+    content = tmp_path / "content"
+    csv_path = small_csv(content)
+    out, warm = tmp_path / "out", Warm()
+    build(content, out, Config(), jobs=1, warm=warm)
+    warm.watching()
+    build(content, out, Config(), jobs=1, warm=warm)
+    parsed: list[bytes] = []
+    real_parse = workers._parse_csv_range
+    monkeypatch.setattr(workers, "_parse_csv_range", lambda rel, data: parsed.append(data) or real_parse(rel, data))
+    for n, edit in enumerate([_longer, _shorter, _appended, _row_removed]):
+        parsed.clear()
+        csv_path.write_bytes(edit(csv_path.read_bytes()))
+        warm.note([str(csv_path)])
+        build(content, out, Config(), jobs=1, warm=warm)
+        assert sum(map(len, parsed)) <= 2 * csvranges.CHUNK + 2000, edit.__name__
+        # (a row that was a range of its own, cut so by the edits before, goes with it: none)
+        assert parsed or edit is _row_removed, edit.__name__
+        clean = tmp_path / f"clean{n}"
+        build(content, clean, Config(), jobs=1)
+        assert tree(out) == tree(clean), edit.__name__
