@@ -137,11 +137,12 @@ def follow(abs_path: str, rel: str, size: int, old: list[tuple[int, str]], old_s
             # the bytes between must open and close on a record: else take a range more
             while not opens_record(f, ranges[first][0] if first < n else old_size, size) and first > 0:
                 first -= 1
-            while last < n and not opens_record(f, ranges[last][0] + moved, size):
+            lo = ranges[first][0] if first < n else old_size
+            # (and not before them: repeated bytes may match moved before the first change)
+            while last < n and (ranges[last][0] + moved < lo or not opens_record(f, ranges[last][0] + moved, size)):
                 last += 1
     except OSError:
         return None
-    lo = ranges[first][0] if first < n else old_size
     hi = ranges[last][0] + moved if last < n else size
     if hi < lo:
         return None

@@ -244,3 +244,20 @@ def test_edits_of_a_csv_from_the_warm_state_parse_only_what_changed(tmp_path: Pa
         clean = tmp_path / f"clean{n}"
         build(content, clean, Config(), jobs=1)
         assert tree(out) == tree(clean), edit.__name__
+
+
+def test_follow_when_repeated_bytes_match_before_the_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows A, B, B, the last B taken out: the moved hashes match from the second range on,
+    before the change; the ranges kept are A and B, none is parsed (the file was cut again)."""
+    monkeypatch.setattr(csvranges, "CHUNK", 100)
+    path = small_csv(tmp_path, rows=2)
+    data = path.read_bytes()
+    b_row = data[_row_at(data, 2) :]
+    path.write_bytes(data + b_row)
+    old = [(a, csvranges.range_key("cables.csv", path.read_bytes()[a:b])) for a, b in csvranges.cut(path)]
+    assert len(old) == 3 and old[1][1] == old[2][1]
+    old_size = path.stat().st_size
+    path.write_bytes(data)
+    now = csvranges.follow(str(path), "cables.csv", len(data), old, old_size,
+                           lambda tasks: map(csvranges.hash_ranges, tasks), 1)
+    assert now == [(0, old[1][0], old[0][1]), (old[1][0], len(data), old[1][1])]
