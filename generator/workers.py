@@ -9,7 +9,6 @@ results: the pages themselves are written by the workers (``write.put``).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import marshal
 import multiprocessing
@@ -115,7 +114,7 @@ def _parse_unit(task: tuple[str, str, int, int, frozenset[str]], data: bytes, ke
     if key in known:
         return UnitResult(rel, key, [], [], known=True)
     if cached is None:
-        cables, diagnostics = _parse_csv_range(rel, data) if end >= 0 else parse.read(rel, data)
+        cables, diagnostics = parse.read_csv(rel, data) if end >= 0 else parse.read(rel, data)
         pickled = [pickle.dumps(c, protocol=pickle.HIGHEST_PROTOCOL) for c in cables]
         new.append((key, pickled, diagnostics))
     else:
@@ -145,20 +144,6 @@ def _bounded(cable: Cable) -> Cable:
         return f"{text[:MAX_TEXT]}\n\n[... {len(text) - MAX_TEXT:,} more characters in the source file]"
 
     return replace(cable, body=cut(cable.body), original=cut(cable.original))
-
-
-def _parse_csv_range(rel: str, data: bytes) -> tuple[list[Cable], list[Diagnostic]]:
-    """Parse a byte range of a CSV. A range opens a record, and a record's number is its
-    first field (``csvform.iter_rows``): the rows are numbered as in the whole file."""
-    from . import parse
-
-    cables: list[Cable] = []
-    diagnostics: list[Diagnostic] = []
-    for cable, diags in parse.iter_csv(rel, io.BytesIO(data)):
-        diagnostics.extend(diags)
-        if cable is not None:
-            cables.append(cable)
-    return cables, diagnostics
 
 
 def _render_cables(task: tuple[str, list[site.CableJob]]) -> list[tuple[str, bool]]:

@@ -487,7 +487,7 @@ def test_an_edited_csv_parses_again_only_the_range_it_changed(tmp_path: Path, mo
     """A big ``cables.csv`` is read in byte ranges, each a unit: after one row is edited in
     place, the other ranges are taken from the build record, neither parsed nor unpickled
     from the parse cache, and the output is a clean build's."""
-    from generator import cache, csvranges, workers
+    from generator import cache, csvranges, parse
 
     monkeypatch.setattr(csvranges, "CHUNK", 1500)
     content = tmp_path / "content"
@@ -500,8 +500,8 @@ def test_an_edited_csv_parses_again_only_the_range_it_changed(tmp_path: Path, mo
     data = csv_path.read_bytes()
     edited = next((a, b) for a, b in csvranges.cut(csv_path) if a < data.index(b"SUBJECT: EDIT") < b)
     parsed, asked, loaded = [], [], []
-    real_parse, real_present, real_load = workers._parse_csv_range, cache.Cache.present, cache.Cache.load
-    monkeypatch.setattr(workers, "_parse_csv_range", lambda *a: parsed.append(a[1]) or real_parse(*a))
+    real_parse, real_present, real_load = parse.read_csv, cache.Cache.present, cache.Cache.load
+    monkeypatch.setattr(parse, "read_csv", lambda *a: parsed.append(a[1]) or real_parse(*a))
     monkeypatch.setattr(cache.Cache, "present", lambda self, keys: asked.extend(keys) or real_present(self, keys))
     monkeypatch.setattr(cache.Cache, "load", lambda self, key: loaded.append(key) or real_load(self, key))
     result = build(content, out, Config(), jobs=1)

@@ -11,7 +11,7 @@ import pytest
 from conftest import edit_csv_subject, small_csv
 
 from generator import build as build_module
-from generator import csvranges, record, workers
+from generator import csvranges, parse, record
 from generator.build import build
 from generator.config import Config
 
@@ -76,7 +76,7 @@ EDITS: dict[str, Callable[[bytes], bytes]] = {
 
 def _cables(path: Path, ranges: list[tuple[int, int]]) -> list[tuple[str, str, int]]:
     data = path.read_bytes()
-    cables = [c for a, b in ranges for c in workers._parse_csv_range("cables.csv", data[a:b])[0]]
+    cables = [c for a, b in ranges for c in parse.read_csv("cables.csv", data[a:b])[0]]
     return [(c.id, c.body, c.source_line) for c in cables]
 
 
@@ -135,8 +135,8 @@ def test_an_edit_of_a_csv_parses_only_the_bytes_it_changed(tmp_path: Path, monke
     build(content, out, Config(), jobs=1)
     csv_path.write_bytes(EDITS[edit](csv_path.read_bytes()))
     parsed: list[bytes] = []
-    real_parse = workers._parse_csv_range
-    monkeypatch.setattr(workers, "_parse_csv_range", lambda rel, data: parsed.append(data) or real_parse(rel, data))
+    real_parse = parse.read_csv
+    monkeypatch.setattr(parse, "read_csv", lambda rel, data: parsed.append(data) or real_parse(rel, data))
     stored: list[bool] = []
     real_edit = build_module.load_edit
     monkeypatch.setattr(build_module, "load_edit", lambda *a: stored.append((r := real_edit(*a)) is not None) or r)
@@ -231,8 +231,8 @@ def test_edits_of_a_csv_from_the_warm_state_parse_only_what_changed(tmp_path: Pa
     warm.watching()
     build(content, out, Config(), jobs=1, warm=warm)
     parsed: list[bytes] = []
-    real_parse = workers._parse_csv_range
-    monkeypatch.setattr(workers, "_parse_csv_range", lambda rel, data: parsed.append(data) or real_parse(rel, data))
+    real_parse = parse.read_csv
+    monkeypatch.setattr(parse, "read_csv", lambda rel, data: parsed.append(data) or real_parse(rel, data))
     for n, edit in enumerate([_longer, _shorter, _appended, _row_removed]):
         parsed.clear()
         csv_path.write_bytes(edit(csv_path.read_bytes()))

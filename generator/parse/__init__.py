@@ -25,7 +25,7 @@ from ..model import ERROR, Cable, Diagnostic
 from .forms import cablegate_html, cablegate_text, csvform, frontmatter
 from .telegram import parse_telegram
 
-__all__ = ["decode", "read", "iter_csv", "parse_telegram"]
+__all__ = ["decode", "read", "read_csv", "iter_csv", "parse_telegram"]
 
 _CP1252 = {0xDC00 + b: bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0x100)}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -76,12 +76,7 @@ def _read(path: str, data: bytes) -> tuple[list[Cable], list[Diagnostic]]:
     elif cablegate_html.looks_like_page(text):
         form = cablegate_html.read_page(text)
     elif csvform.looks_like_csv(text):
-        cables: list[Cable] = []
-        diags: list[Diagnostic] = []
-        for cable, found in iter_csv(path, io.BytesIO(data)):
-            cables.extend([cable] if cable is not None else [])
-            diags.extend(found)
-        return cables, diags
+        return read_csv(path, data)
     elif _BARE.search(text) and "<html" not in text[:2000].lower():
         return _one(*parse_telegram(text.strip("\n"), {}, path=path))
     else:
@@ -101,6 +96,18 @@ def read(path: str, data: bytes) -> tuple[list[Cable], list[Diagnostic]]:
         return _read(path, data)
     except Exception as exc:  # the contract: bad text never becomes a traceback
         return [], [Diagnostic(path, 0, ERROR, f"internal parser error: {type(exc).__name__}: {exc}")]
+
+
+def read_csv(path: str, data: bytes) -> tuple[list[Cable], list[Diagnostic]]:
+    """The cables of a ``cables.csv``'s bytes (the whole file, or a range of it that opens a
+    record: a record's number is its first field, so rows keep their numbers) and the
+    problems found; never raises."""
+    cables: list[Cable] = []
+    diags: list[Diagnostic] = []
+    for cable, found in iter_csv(path, io.BytesIO(data)):
+        cables.extend([cable] if cable is not None else [])
+        diags.extend(found)
+    return cables, diags
 
 
 def iter_csv(path: str, stream: BinaryIO) -> Iterator[tuple[Cable | None, list[Diagnostic]]]:
