@@ -21,6 +21,9 @@ from .scan import Changes, Columns, Stamps, changed_since, stamps
 from .store import Stored, Units, read_store
 from .workers import Pool, parse_units
 
+Task = tuple[str, str, int, int, frozenset[str]]
+"""A unit to read (``workers.parse_units``): path, path in the content folder, start and end
+of a CSV range (end -1: the whole file), and the keys it may have that the record holds."""
 MAX_EDIT_FILES = 200
 """More files changed than this: :func:`load_edit` leaves them to :func:`load_units`."""
 
@@ -37,7 +40,7 @@ def load_units(content: Path, files: Stamps | Columns, old: Manifest, new: Manif
     (:attr:`Manifest.scan`) lists the same files, the comparison of the two says which."""
     entries: list[Entry] = []
     diagnostics: list[Diagnostic] = []
-    tasks: list[tuple[str, str, int, int, frozenset[str]]] = []
+    tasks: list[Task] = []
     stamped: dict[str, tuple[int, int]] = {}
     old_files, old_units, new_files, new_units = old.files, old.units, new.files, new.units
     # A record of one-unit files that holds every file's unit and no other: its files'
@@ -96,16 +99,11 @@ def load_units(content: Path, files: Stamps | Columns, old: Manifest, new: Manif
                     tasks.append((abs_path, rel, a, b, known))
         else:  # a one-unit file touched but not changed is not parsed again
             tasks.append((abs_path, rel, 0, -1, frozenset([prev[2]] if prev and prev[2] in old_units else [])))
-    batches: list[list[tuple[str, str, int, int, frozenset[str]]]] = []
-    for task in tasks:  # a CSV range is a batch of its own; files go PARSE_BATCH a task
-        if task[3] >= 0 or not batches or batches[-1][0][3] >= 0 or len(batches[-1]) == PARSE_BATCH:
-            batches.append([])
-        batches[-1].append(task)
     read: list[str] = []
     ranged: dict[tuple[str, int], str] = {}
     """(CSV, start) -> key of each range parsed."""
     # Even one file goes to a worker, which has the parsers imported (``workers._init_worker``).
-    parsed = pool.imap(parse_units, batches, progress, "parsing", inline=False)
+    parsed = pool.imap(parse_units, _batches(tasks), progress, "parsing", inline=False)
     for task, res in zip(tasks, (r for batch in parsed for r in batch), strict=True):
         if not res.key:
             diagnostics.extend(res.diagnostics)
@@ -168,7 +166,7 @@ def load_edit(content: Path, files: Stamps | Columns, old: Manifest, new: Manife
         return None
     count = len(old.files) - len(old.csv_units) + sum(map(len, old.csv_units.values()))
     units = Units(cache_root, old.code, count)
-    tasks: list[tuple[str, str, int, int, frozenset[str]]] = []
+    tasks: list[Task] = []
     was: set[str] = set()
     """Keys of the units of the changed files that may be gone."""
     followed: dict[str, list[tuple[int, int, str]]] = {}
@@ -198,10 +196,7 @@ def load_edit(content: Path, files: Stamps | Columns, old: Manifest, new: Manife
             return None
     diagnostics = [Diagnostic(rel, 0, ERROR, "cannot read the file") for rel, size in lacking if size < 0]
     tasks += [(f"{content}/{rel}", rel, 0, -1, frozenset()) for rel, size in lacking if size >= 0]
-    batches = [[t] for t in tasks if t[3] >= 0] + [
-        one[i : i + PARSE_BATCH] for one in [[t for t in tasks if t[3] < 0]] for i in range(0, len(one), PARSE_BATCH)]
-    tasks = [t for batch in batches for t in batch]
-    parsed = pool.imap(parse_units, batches, progress, "parsing", inline=False)
+    parsed = pool.imap(parse_units, _batches(tasks), progress, "parsing", inline=False)
     came: dict[str, tuple[list[Entry], list[Diagnostic]]] = {}
     read: dict[str, tuple[int, int, str]] = {}
     ranged: dict[tuple[str, int], str] = {}
@@ -299,6 +294,17 @@ def _copy_record_but(old: Manifest, new: Manifest, rels: Iterable[str]) -> set[s
 
 PARSE_BATCH = 32
 """Input files a parse task: its new parses are cached in one transaction."""
+
+
+def _batches(tasks: list[Task]) -> list[list[Task]]:
+    """``tasks`` in order as the parse's batches: a CSV range a batch of its own, files
+    :data:`PARSE_BATCH` a batch."""
+    batches: list[list[Task]] = []
+    for task in tasks:
+        if task[3] >= 0 or not batches or batches[-1][0][3] >= 0 or len(batches[-1]) == PARSE_BATCH:
+            batches.append([])
+        batches[-1].append(task)
+    return batches
 
 
 def _follow(abs_path: str, rel: str, size: int, ranges: list[tuple[int, str]], old_size: int,
