@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, Stric
 from markupsafe import Markup, escape
 
 from .chart import year_chart
-from .htmlescape import escape_text
+from .htmlescape import EscapingCodeGenerator, escape_text
 from .lexer import telegram_html
 from .model import Block
 from .views import (
@@ -322,6 +322,7 @@ class Renderer:
             # a Renderer lasts one build: no stat of base.html and _macros.html at every page
             auto_reload=False,
         )
+        self.env.code_generator_class = EscapingCodeGenerator  # {{ value }} escaped to a plain str
         self.env.filters.update(
             day=day, marking_class=marking_class, marking_title=marking_title,
             classification_class=classification_class,

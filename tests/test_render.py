@@ -11,6 +11,7 @@ import pytest
 from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markupsafe import Markup
 
 from generator.chart import year_chart
 from generator.model import Block, Cable, Recipient, Reference
@@ -571,6 +572,36 @@ def test_escape_text_is_markupsafes_escape_as_a_plain_str(text: str) -> None:
     out = escape_text(text)
     assert type(out) is str
     assert out == str(escape(text))
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<b>kept</b>"
+
+
+@given(st.one_of(st.text(), st.integers(), st.none(), st.floats(allow_nan=False),
+                 st.text().map(Markup), st.builds(_Html)))
+@settings(max_examples=300, deadline=None)
+def test_escape_value_writes_what_markupsafes_escape_writes(value: object) -> None:
+    from markupsafe import escape
+
+    from generator.htmlescape import escape_value
+
+    assert str(escape_value(value)) == str(escape(value))
+
+
+def test_templates_call_escape_value_and_escape_every_value(renderer: Renderer) -> None:
+    """The compiled templates' ``escape`` is ``escape_value``; a plain str is escaped, a
+    macro's Markup and a value with ``__html__`` are not escaped twice."""
+    from generator.htmlescape import escape_value
+
+    template = renderer.env.from_string(
+        "{% macro m(x) %}<i>{{ x }}</i>{% endmacro %}{% set s %}<u>{{ v }}</u>{% endset %}"
+        "{{ v }}|{{ m(v) }}|{{ s }}|{{ h }}|{{ n }}|{{ v ~ 1 }}")
+    assert template.root_render_func.__globals__["escape"] is escape_value
+    out = template.render(v="<a&'\">", h=_Html(), n=None)
+    esc = "&lt;a&amp;&#39;&#34;&gt;"
+    assert out == f"{esc}|<i>{esc}</i>|<u>{esc}</u>|<b>kept</b>|None|{esc}1"
 
 
 def test_escape_text_escapes_markup_in_a_cable_body() -> None:
