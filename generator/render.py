@@ -286,6 +286,17 @@ def _fingerprint(theme_dir: Path) -> str:
     return h.hexdigest()
 
 
+def asset_version(theme_dir: Path) -> str:
+    """The ``?v=`` of the theme's static files in every page: a hash of those files alone,
+    so that hosts may cache them for good (``netlify.toml``: ``immutable``) and a new version
+    of this code that renders the same pages leaves every page's bytes as they were."""
+    h = hashlib.sha256()
+    base = theme_dir / "static"
+    for path in sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else ():
+        h.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
+
+
 def _bytecode_cache(folder: Path, fingerprint: str) -> FileSystemBytecodeCache | None:
     """Jinja's cache of compiled templates in ``folder``, its files named by the theme's and
     this code's ``fingerprint`` (which holds the Environment's options): a worker that renders
@@ -330,9 +341,9 @@ class Renderer:
         self._blocks: Callable[[str], list[Block]] | None = None
         """The body parser, imported when a cable is first rendered (:func:`_load_blocks`)."""
         self._templates: dict[str, object] = {}
-        # Asset URLs carry the theme's hash (static/style.css?v=...) so hosts may cache them forever.
+        # Asset URLs carry the static files' hash (static/style.css?v=...) so hosts may cache them forever.
         self.env.globals.update(year_chart=year_chart, pager_numbers=pager_numbers,
-                                asset_version=self.fingerprint[:12])
+                                asset_version=asset_version(self.theme_dir))
 
     def _render(self, name: str, page: PageContext, **context: object) -> str:
         template = self._templates.get(name)

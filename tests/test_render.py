@@ -513,6 +513,28 @@ def test_static_files_and_fingerprint(renderer: Renderer, tmp_path: Path) -> Non
     assert Renderer(THEME, SITE).fingerprint == renderer.fingerprint
 
 
+def test_asset_version_hashes_the_static_files_alone(tmp_path: Path) -> None:
+    """A template's change leaves the ``?v=`` of the static files as it was (the pages of a
+    new version of the code keep their bytes); a static file's change moves it."""
+    import shutil
+
+    from generator.render import asset_version
+
+    themes = {}
+    for name in ("same", "template", "static"):
+        themes[name] = tmp_path / name
+        shutil.copytree(THEME, themes[name])
+    (themes["template"] / "templates" / "404.html").write_text("{% extends 'base.html' %}", encoding="utf-8")
+    with (themes["static"] / "static" / "style.css").open("a", encoding="utf-8") as f:
+        f.write("\n/* changed */\n")
+    versions = {name: asset_version(path) for name, path in themes.items()}
+    assert versions["same"] == versions["template"] == asset_version(THEME)
+    assert versions["static"] != versions["same"]
+    assert Renderer(themes["template"], SITE).fingerprint != Renderer(themes["same"], SITE).fingerprint
+    page = Renderer(themes["static"], SITE).not_found(PageContext("404.html", "", SITE))
+    assert f"static/style.css?v={versions['static']}" in page
+
+
 # -- contrast ---------------------------------------------------------------------------------
 
 
