@@ -72,6 +72,24 @@ def load() -> str:
     return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def gauge(passes: int = 5) -> str:
+    """The machine's speed now: milliseconds of a fixed pure-Python workload (sorting, joining,
+    splitting and counting 200,000 short strings), best of ``passes``. The same work whatever
+    the build code, so that two benchmarks' figures can be set against the machine's speed
+    (on the same machine it moved by half within an hour: Hugo's cold build of 50,000
+    cables took 78-86 s, then 127-132 s)."""
+    words = [str(i * 7919 % 100_003) for i in range(200_000)]
+    best = float("inf")
+    for _ in range(passes):
+        start = time.perf_counter()
+        text = " ".join(sorted(words))
+        counts: dict[str, int] = {}
+        for w in text.split():
+            counts[w] = counts.get(w, 0) + 1
+        best = min(best, time.perf_counter() - start)
+    return f"speed gauge {best * 1e3:.0f} ms (a fixed Python workload, best of {passes}; lower is faster)"
+
+
 def ensure_archive(n: int, seed: int, work: Path) -> Path:
     """The synthetic archive of N cables (text and CSV), made once and reused."""
     archive = work / str(n) / "archive"
@@ -304,6 +322,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     print(f"# {machine()}", flush=True)
+    print(f"# {gauge()}", flush=True)
     args.code = None
     if not args.live_code:
         args.code, described = snapshot(args.work)
@@ -325,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows += bench_hugo(n, archive, args.work, args)
     finally:
         empty_trash(args.work)
-    print(f"# at the end: {load()}")
+    print(f"# at the end: {load()}; {gauge()}")
     print(table(rows))
     for line in ratios(rows):
         print(line)

@@ -161,6 +161,9 @@ def test_harness_prints_its_table_with_a_stand_in_build(tmp_path: Path, capsys: 
     out = capsys.readouterr().out
     assert code == 0
     assert "nproc" in out and "| N | source | step |" in out
+    # the machine's speed at the start and at the end, to set the figures against
+    assert re.search(r"^# speed gauge \d+ ms ", out, re.MULTILINE)
+    assert re.search(r"^# at the end: load average [\d. ]+; speed gauge \d+ ms ", out, re.MULTILINE)
     lines = {line.split("|")[3].strip(): line.split("|") for line in out.splitlines() if line.startswith(f"| {N} ")}
     assert list(lines) == ["cold", "no-change", "edit", "longer", "add", "delete"]
     assert int(lines["cold"][8].replace(",", "")) == N  # files written
