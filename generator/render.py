@@ -272,29 +272,21 @@ def _load_blocks() -> Callable[[str], list[Block]]:
 # -- the renderer -----------------------------------------------------------------------------
 
 
-def _fingerprint(theme_dir: Path) -> str:
-    h = hashlib.sha256(f"render:{RENDER_VERSION}".encode())
-    for folder in ("templates", "static"):
-        base = theme_dir / folder
-        if not base.is_dir():
-            continue
-        for path in sorted(p for p in base.rglob("*") if p.is_file()):
-            h.update(path.relative_to(theme_dir).as_posix().encode() + b"\0")
-            h.update(path.read_bytes())
-    for module in ("chart.py", "htmlescape.py", "lexer.py", "render.py"):
-        h.update((Path(__file__).parent / module).read_bytes())
+def _tree_digest(folder: Path) -> str:
+    """SHA-256 of the files under ``folder``, each one's path in it and bytes (none: missing)."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else ():
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 
-def asset_version(theme_dir: Path) -> str:
-    """The ``?v=`` of the theme's static files in every page: a hash of those files alone,
-    so that hosts may cache them for good (``netlify.toml``: ``immutable``) and a new version
-    of this code that renders the same pages leaves every page's bytes as they were."""
-    h = hashlib.sha256()
-    base = theme_dir / "static"
-    for path in sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else ():
-        h.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()[:12]
+def _fingerprint(theme_dir: Path, static_digest: str) -> str:
+    """The theme's templates, its static files (``static_digest``: :func:`_tree_digest`) and
+    the render code, hashed."""
+    h = hashlib.sha256(f"render:{RENDER_VERSION}:{_tree_digest(theme_dir / 'templates')}:{static_digest}".encode())
+    for module in ("chart.py", "htmlescape.py", "lexer.py", "render.py"):
+        h.update((Path(__file__).parent / module).read_bytes())
+    return h.hexdigest()
 
 
 def _bytecode_cache(folder: Path, fingerprint: str) -> FileSystemBytecodeCache | None:
@@ -322,7 +314,12 @@ class Renderer:
         (:func:`_bytecode_cache`); ``None``: each Renderer compiles those it renders."""
         self.theme_dir = Path(theme_dir)
         self.site = site
-        self.fingerprint: str = _fingerprint(self.theme_dir)
+        static = _tree_digest(self.theme_dir / "static")
+        self.fingerprint: str = _fingerprint(self.theme_dir, static)
+        self.asset_version: str = static[:12]
+        """The ``?v=`` of the theme's static files in every page: a hash of those files alone,
+        so that hosts may cache them for good (``netlify.toml``: ``immutable``) and a new
+        version of this code that renders the same pages leaves every page's bytes as they were."""
         self.env = Environment(
             bytecode_cache=_bytecode_cache(bytecode, self.fingerprint) if bytecode is not None else None,
             loader=FileSystemLoader(str(self.theme_dir / "templates")),
@@ -343,7 +340,7 @@ class Renderer:
         self._templates: dict[str, object] = {}
         # Asset URLs carry the static files' hash (static/style.css?v=...) so hosts may cache them forever.
         self.env.globals.update(year_chart=year_chart, pager_numbers=pager_numbers,
-                                asset_version=asset_version(self.theme_dir))
+                                asset_version=self.asset_version)
 
     def _render(self, name: str, page: PageContext, **context: object) -> str:
         template = self._templates.get(name)

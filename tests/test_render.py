@@ -518,8 +518,6 @@ def test_asset_version_hashes_the_static_files_alone(tmp_path: Path) -> None:
     new version of the code keep their bytes); a static file's change moves it."""
     import shutil
 
-    from generator.render import asset_version
-
     themes = {}
     for name in ("same", "template", "static"):
         themes[name] = tmp_path / name
@@ -527,8 +525,8 @@ def test_asset_version_hashes_the_static_files_alone(tmp_path: Path) -> None:
     (themes["template"] / "templates" / "404.html").write_text("{% extends 'base.html' %}", encoding="utf-8")
     with (themes["static"] / "static" / "style.css").open("a", encoding="utf-8") as f:
         f.write("\n/* changed */\n")
-    versions = {name: asset_version(path) for name, path in themes.items()}
-    assert versions["same"] == versions["template"] == asset_version(THEME)
+    versions = {name: Renderer(path, SITE).asset_version for name, path in themes.items()}
+    assert versions["same"] == versions["template"] == Renderer(THEME, SITE).asset_version
     assert versions["static"] != versions["same"]
     assert Renderer(themes["template"], SITE).fingerprint != Renderer(themes["same"], SITE).fingerprint
     page = Renderer(themes["static"], SITE).not_found(PageContext("404.html", "", SITE))
