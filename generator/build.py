@@ -205,11 +205,12 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         keys = Table()
         """Output path -> its key: this build's :attr:`record.Manifest.pages`."""
         fp = fingerprint.encode()
-        search_batches: list = []
+        search_batches: searchplan.Batches | list = []
         patch_batches: list[int] = []
         if site_info.search:
-            search_batches, new.search_batches, new.search_docs, doc_ids = searchplan.plan(
-                kept, edited, (old.search_batches, old.search_docs), archive.ids)
+            search_batches, new.search_batches, new.search_docs = searchplan.plan(
+                kept, edited, (old.search_batches, old.search_docs, old.search_cuts), archive.ids)
+            new.search_cuts = search_batches.cuts
             new.search_key = hashlib.sha1("".join(new.search_batches).encode()).hexdigest()
             patch_batches = [i for i, (a, b) in enumerate(zip(old.search_batches, new.search_batches, strict=False))
                              if a != b]
@@ -226,7 +227,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         # A few docs changed: a worker patches their index files while this process plans.
         gone = {e.id: e for k in changed_units if k not in new.units for e in old.units[k][0]} \
             if search_batches and patch_batches else {}
-        patching = searchplan.patch(pool, output, kept, doc_ids, old.search_batches, patch_batches, gone) \
+        patching = searchplan.patch(pool, output, kept, search_batches, old.search_batches, patch_batches, gone) \
             if gone else None
         early = None
         if search_batches and not (output.is_dir() and old.pages):
@@ -235,7 +236,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             # and render every cable's page from the cables they read for it.
             write.begin(output)
             early = searchplan.start(pool, search_batches, new.search_batches, "fresh", progress,
-                                     searchplan.batch_jobs(archive, rows, doc_ids, config.cable_json))
+                                     searchplan.batch_jobs(archive, rows, search_batches, config.cable_json))
         try:
             files = plan.pages(archive, rows, digests, fp, config, site_info, renderer, kept, editorial_pages,
                                 old, new, reuse_ok, keys, cable_todo, render_pages, edited)

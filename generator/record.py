@@ -44,11 +44,13 @@ class Manifest:
     pages: Table = field(default_factory=Table)
     """Output path -> key of the page last written there (the cables' pages in columns)."""
     search_key: str = ""
-    """Hash of every input of the search index (the cables, their doc numbers and hrefs)."""
+    """Hash of every input of the search index (the cables, their batches and hrefs)."""
     search_batches: list[str] = field(default_factory=list)
     """Cache key of each batch's partial index, in doc order."""
     search_docs: str = ""
     """Hash of the doc numbering (every cable's href in doc order): kept, the index can be patched."""
+    search_cuts: list[int] = field(default_factory=list)
+    """Index in the sorted ids of each batch's first cable (``searchplan.cuts``)."""
     editorial: str = ""
     """Hash of the editorial pages' paths and texts."""
     sitemaps: str = ""

@@ -1,17 +1,20 @@
 """The build's search step: documents in batches, the full index, or a patch of the last one.
 
-Doc numbers follow the ids in order (``07USNATO577`` is the doc after ``07USNATO576``
-when the archive holds both). The documents are cut into batches of
-:data:`SEARCH_BATCH`; each batch's partial index is made by a worker and cached under a
-key hashing its cables' content, doc numbers and hrefs. :func:`start` and :func:`merge`
-make the whole index from them, :func:`put` writes it (while the workers render); :func:`patch` indexes only the few cables an edit changed,
-old and new, and hands both to ``search/update.py``.
+Doc numbers follow the ids in order (``07USNATO577`` comes after ``07USNATO576`` when the
+archive holds both). The ids are cut into batches of about :data:`SEARCH_BATCH` where the ids
+themselves say (:func:`cuts`); each batch's partial index is made by a worker, its docs
+numbered from 0, and cached under a key hashing its cables' content and hrefs.
+:func:`start` and :func:`merge` make the whole index from them, each batch's docs moved to
+its first doc number (:class:`Batches`); :func:`put` writes it (while the workers render).
+:func:`patch` indexes only the few cables an edit changed, old and new, and hands both to
+``search/update.py``.
 """
 
 from __future__ import annotations
 
 import bisect
 import hashlib
+import zlib
 from collections import ChainMap
 from collections.abc import (
     Callable,
@@ -22,6 +25,7 @@ from collections.abc import (
     MutableMapping,
     Sequence,
 )
+from itertools import accumulate
 from pathlib import Path
 
 from . import write
@@ -33,65 +37,115 @@ from .site import CableJob, Rows, TagInfo, cable_job, json_path
 from .workers import Pool, index_task, search_patch_task
 
 SEARCH_BATCH = 1000
-"""Documents per partial search index: the partials are cached, so a full index made again
-(after an add or a delete) re-indexes only the batches whose cables changed; the merge cost
-grows with the number of batches (4,000 was no faster at 10,000 cables)."""
+"""Documents per partial search index, on average: the partials are cached, so a full index
+made again (after an add or a delete) re-indexes only the batches whose cables changed; the
+merge cost grows with the number of batches (4,000 was no faster at 10,000 cables)."""
+MAX_BATCH = 4 * SEARCH_BATCH
+"""A batch longer than this is cut where it reaches it (about one batch in 55 would be)."""
+
+
+def cuts(ids: Sequence[str]) -> list[int]:
+    """Where each batch of ``ids`` (sorted) starts: before each id whose CRC-32 is a multiple
+    of :data:`SEARCH_BATCH`, and after :data:`MAX_BATCH` ids without such a cut.
+
+    A cut depends on its id alone (as a rolling hash cuts a file in rsync), not on how many
+    ids come before it: adding or deleting a cable changes its own batch and leaves every
+    other batch, and so its cached partial index, as it was (cut every 1,000 ids, an add
+    shifted every later batch by one and the build indexed them all again)."""
+    crcs = map(zlib.crc32, map(str.encode, ids))
+    marked = [i for i, c in enumerate(crcs) if c % SEARCH_BATCH == 0 and i]
+    out = [0] if ids else []
+    for at in [*marked, len(ids)]:
+        while at - out[-1] > MAX_BATCH:
+            out.append(out[-1] + MAX_BATCH)
+        if at < len(ids):
+            out.append(at)
+    return out
 
 
 class Batches(Sequence):
     """The documents of each batch, ``(doc, unit, index in the unit, href)``, made when asked
-    for: an edit that patches the index needs none of them (a list of all took 0.2 s)."""
+    for: an edit that patches the index needs none of them (a list of all took 0.2 s).
 
-    __slots__ = ("ids", "kept")
+    A batch's docs are numbered on from the last batch's, rounded up to a whole doc-table
+    chunk (:data:`DOC_CHUNK`): a few doc numbers between batches hold no cable, and a batch's
+    doc-table files hold its own docs alone. An add or a delete moves the doc numbers of its
+    batch; those of the later batches only when its batch's last chunk appears or goes (one
+    time in eight)."""
 
-    def __init__(self, ids: list[str], kept: Mapping[str, Entry]) -> None:
+    __slots__ = ("cuts", "ids", "kept", "starts")
+
+    def __init__(self, ids: list[str], kept: Mapping[str, Entry], known: list[int] | None = None) -> None:
         self.ids, self.kept = ids, kept
+        self.cuts = known if known is not None else cuts(ids)
+        """Index in ``ids`` of each batch's first id (``known``: those of the last build, whose
+        ids these are; :func:`cuts` takes 0.1 s of an edit of the release)."""
+        ends = [*self.cuts[1:], len(ids)]
+        self.starts = list(accumulate((-(-(b - a) // DOC_CHUNK) * DOC_CHUNK
+                                       for a, b in zip(self.cuts, ends, strict=True)), initial=0))[:-1]
+        """Each batch's first doc number."""
 
     def __len__(self) -> int:
-        return -(-len(self.ids) // SEARCH_BATCH)
+        return len(self.cuts)
+
+    def ids_of(self, b: int) -> list[str]:
+        """The ids of batch ``b``, in doc order."""
+        return self.ids[self.cuts[b] : self.cuts[b + 1] if b + 1 < len(self.cuts) else len(self.ids)]
+
+    def batch_of(self, cable_id: str) -> int:
+        """The batch that holds ``cable_id`` (one of the ids)."""
+        return bisect.bisect_right(self.cuts, bisect.bisect_left(self.ids, cable_id)) - 1
+
+    def id_at(self, doc: int) -> str:
+        """The id of doc number ``doc`` (one that holds a cable)."""
+        b = bisect.bisect_right(self.starts, doc) - 1
+        return self.ids[self.cuts[b] + doc - self.starts[b]]
 
     def __getitem__(self, b: int) -> list[tuple[int, str, int, str]]:  # type: ignore[override]
         if not 0 <= b < len(self):
             raise IndexError(b)
-        start = b * SEARCH_BATCH
-        entries = map(self.kept.__getitem__, self.ids[start : start + SEARCH_BATCH])
-        return [(doc, e.unit, e.index, e.href) for doc, e in enumerate(entries, start)]
+        entries = map(self.kept.__getitem__, self.ids_of(b))
+        return [(doc, e.unit, e.index, e.href) for doc, e in enumerate(entries, self.starts[b])]
 
 
-def plan(kept: dict[str, Entry], edited: Collection[str] | None = None, last: tuple[list[str], str] = ([], ""),
-         ids: list[str] | None = None) -> tuple[Batches, list[str], str, list[str]]:
-    """Search documents in batches of consecutive doc numbers (ids in order):
-    (doc, unit, index in the unit, href); each batch's cache key (its cables' content hashes,
-    doc numbers and hrefs); a hash of the doc numbering; and the ids in doc order.
+def plan(kept: dict[str, Entry], edited: Collection[str] | None = None,
+         last: tuple[list[str], str, list[int]] = ([], "", []), ids: list[str] | None = None
+         ) -> tuple[Batches, list[str], str]:
+    """Search documents in batches (:class:`Batches`); each batch's cache key (its cables'
+    content hashes and hrefs, not its doc numbers: a batch that an add moves keeps its
+    partial index); and a hash of the doc numbering.
 
     ``edited`` (``delta.edited``: the build only edited these cables, the ids and hrefs are the
-    last build's): the other batches keep their keys of ``last`` (keys, numbering)."""
-    if SEARCH_BATCH % DOC_CHUNK:
-        raise ValueError("a search batch must hold whole doc-table chunks")
+    last build's): the batches are those of ``last`` (keys, numbering, cuts), and the batches
+    that hold none of ``edited`` keep their keys."""
     ids = ids if ids is not None and len(ids) == len(kept) else sorted(kept)  # ids: the index's, if made
-    old_keys, numbering = last
-    if edited is None or not numbering or len(old_keys) != -(-len(ids) // SEARCH_BATCH):
-        old_keys, numbering = [], hashlib.sha1("\0".join(kept[i].href for i in ids).encode()).hexdigest()
-    touched = {bisect.bisect_left(ids, i) // SEARCH_BATCH for i in edited or ()}
-    keys = []
-    for start in range(0, len(ids), SEARCH_BATCH):
-        b = start // SEARCH_BATCH
-        keys.append(old_keys[b] if old_keys and b not in touched else
-                    batch_key(start, ids[start : start + SEARCH_BATCH], kept))
-    return Batches(ids, kept), keys, numbering, ids
+    old_keys, numbering, old_cuts = last
+    if edited is None or not numbering or len(old_keys) != len(old_cuts) or not _fits(old_cuts, len(ids)):
+        old_keys, old_cuts = [], None  # type: ignore[assignment]
+        numbering = hashlib.sha1("\0".join(kept[i].href for i in ids).encode()).hexdigest()
+    batches = Batches(ids, kept, old_cuts)
+    touched = {batches.batch_of(i) for i in edited or ()}
+    keys = [old_keys[b] if old_keys and b not in touched else batch_key(batches.ids_of(b), kept)
+            for b in range(len(batches))]
+    return batches, keys, numbering
 
 
-def batch_key(start: int, ids: list[str], entries: Mapping[str, Entry]) -> str:
-    """The cache key of the batch of ``ids`` whose first doc is ``start``."""
-    h = hashlib.sha1(SITE_VERSION.encode())
-    for doc, i in enumerate(ids, start):
-        h.update(f"{doc}\0{entries[i].href}\0".encode() + entries[i].digest)
+def _fits(known: list[int], n: int) -> bool:
+    """Whether ``known`` can be the batches' cuts of ``n`` ids."""
+    return bool(known) and known[0] == 0 and known[-1] < n and all(a < b for a, b in zip(known, known[1:], strict=False))
+
+
+def batch_key(ids: list[str], entries: Mapping[str, Entry]) -> str:
+    """The cache key of the batch of ``ids``: each one's href and content hash, in order."""
+    h = hashlib.sha1(f"{SITE_VERSION}\0batch".encode())
+    for i in ids:
+        h.update(f"{entries[i].href}\0".encode() + entries[i].digest)
     return h.hexdigest()
 
 
 def start(pool: Pool, batches: Sequence[list[tuple[int, str, int, str]]], keys: list[str], mode: str,
           progress: bool, jobs: Callable[[list[tuple[int, str, int, str]]], list[CableJob]] | None = None
-          ) -> Iterator[tuple[bytes, list[tuple[str, bool, bytes]], list[tuple[str, bool]]]]:
+          ) -> Iterator[tuple[int, bytes, list[tuple[str, bool, bytes]], list[tuple[str, bool]]]]:
     """Queue the partial indexes of a full index (made and cached per batch by the workers, who
     also write the doc-table files): start them before the pages, so that :func:`merge` runs
     here while the workers render.
@@ -103,28 +157,28 @@ def start(pool: Pool, batches: Sequence[list[tuple[int, str, int, str]]], keys: 
     return iter(pool.imap(index_task, tasks, progress, "indexing", total=len(keys), chunksize=1))
 
 
-def batch_jobs(archive: Archive, rows: Rows, doc_ids: list[str], json: bool
+def batch_jobs(archive: Archive, rows: Rows, batches: Batches, json: bool
                 ) -> Callable[[list[tuple[int, str, int, str]]], list[CableJob]]:
-    """The records of a search batch's cable pages (``doc_ids``: each doc's cable), made when
-    the pool takes the batch (:func:`start`)."""
+    """The records of a search batch's cable pages, made when the pool takes the batch
+    (:func:`start`)."""
     tag_infos: dict[str, TagInfo] = {}
 
     def jobs(batch: list[tuple[int, str, int, str]]) -> list[CableJob]:
-        return [cable_job(archive, rows, GLOSSARY, doc_ids[doc], href, json_path(href) if json else "", tag_infos)
+        return [cable_job(archive, rows, GLOSSARY, batches.id_at(doc), href, json_path(href) if json else "", tag_infos)
                 for doc, _unit, _index, href in batch]
 
     return jobs
 
 
-def merge(parts: Iterable[tuple[bytes, list[tuple[str, bool, bytes]], list[tuple[str, bool]]]]
+def merge(parts: Iterable[tuple[int, bytes, list[tuple[str, bool, bytes]], list[tuple[str, bool]]]]
           ) -> tuple[SearchIndexer, list[tuple[str, bool, bytes]], list[tuple[str, bool]]]:
-    """Merge the partials of :func:`start` as they arrive; the doc-table files and the pages
-    they wrote."""
+    """Merge the partials of :func:`start` as they arrive (each numbered from 0, and its
+    batch's first doc number); the doc-table files and the pages they wrote."""
     indexer = SearchIndexer()
     written: list[tuple[str, bool, bytes]] = []
     pages: list[tuple[str, bool]] = []
-    for part, files, rendered in parts:
-        indexer.merge(unpack(part))
+    for first, part, files, rendered in parts:
+        indexer.merge(unpack(part), first)
         written += files
         pages += rendered
     return indexer, written, pages
@@ -154,7 +208,7 @@ def put_files(output: Path, mode: str, files: Iterable[tuple[str, bytes]],
     return changed
 
 
-def patch(pool: Pool, output: Path, kept: dict[str, Entry], ids: list[str],
+def patch(pool: Pool, output: Path, kept: dict[str, Entry], batches: Batches,
           old_keys: list[str], changed: list[int], gone: dict[str, Entry]
           ) -> Callable[[], tuple[dict[str, bytes], list[str]] | None]:
     """Start making the index files that the few changed docs of ``changed`` batches alter
@@ -168,10 +222,10 @@ def patch(pool: Pool, output: Path, kept: dict[str, Entry], ids: list[str],
     one recorded: then these docs are exactly what changed."""
     docs: list[tuple[int, tuple[str, int], tuple[str, int], str]] = []
     for b in changed:
-        start = b * SEARCH_BATCH
-        batch = ids[start : start + SEARCH_BATCH]
-        mine = [(doc, i) for doc, i in enumerate(batch, start) if i in gone and gone[i].digest != kept[i].digest]
-        if not mine or batch_key(start, batch, ChainMap(gone, kept)) != old_keys[b]:
+        batch = batches.ids_of(b)
+        mine = [(doc, i) for doc, i in enumerate(batch, batches.starts[b])
+                if i in gone and gone[i].digest != kept[i].digest]
+        if not mine or batch_key(batch, ChainMap(gone, kept)) != old_keys[b]:
             return lambda: None
         docs += [(doc, (gone[i].unit, gone[i].index), (kept[i].unit, kept[i].index), kept[i].href) for doc, i in mine]
     return pool.submit(search_patch_task, (output, docs))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import marshal
 import multiprocessing
 import os
 import pickle
@@ -212,14 +211,15 @@ def search_partial_path(cache_root: Path, key: str) -> Path:
 
 
 def index_task(task: tuple[list[tuple[int, str, int, str]], str, str, list[site.CableJob] | None]
-               ) -> tuple[bytes, list[tuple[str, bool, bytes]], list[tuple[str, bool]]]:
+               ) -> tuple[int, bytes, list[tuple[str, bool, bytes]], list[tuple[str, bool]]]:
     """A batch's partial index for the full index. Its doc-table files are written here (in
-    the build's write ``mode``); returned are the rest of the partial, packed for the merge
-    (:func:`~.search.partials.unpack` reads it), each file written as (path, bytes changed,
-    hash), and the pages written.
+    the build's write ``mode``); returned are the batch's first doc number, the rest of the
+    partial numbered from 0 and packed for the merge (:func:`~.search.partials.unpack` reads
+    it), each file written as (path, bytes changed, hash), and the pages written.
 
-    Both are cached under the batch's key (its cables' content, doc numbers and hrefs), so a
-    full index made again re-indexes only the batches whose cables changed.
+    The partial, numbered from 0, is cached under the batch's key (its cables' content and
+    hrefs), so a full index made again re-indexes only the batches whose cables changed, even
+    when an add or a delete before them moved their doc numbers.
 
     ``jobs``, on a first build: the pages of the batch's cables, in doc order, rendered here
     from the cables read for the index (reading them again for their pages cost 2% of a
@@ -233,18 +233,16 @@ def index_task(task: tuple[list[tuple[int, str, int, str]], str, str, list[site.
     cache: Cache = _worker["cache"]  # type: ignore[assignment]
     path = search_partial_path(cache.root, key)
     wanted = [(unit, position) for _doc, unit, position, _href in batch]
+    first = batch[0][0] if batch else 0
     cables: list[Cable] | None = None
     try:
-        files, rest = marshal.loads(path.read_bytes())
-        if not isinstance(files, list):
-            raise ValueError("not a cached partial index")
-        unpack(rest)  # a damaged one fails here, not in the merge
+        part = unpack(path.read_bytes())  # a damaged one fails here, not in the merge
     except (OSError, ValueError, EOFError, TypeError):  # not cached, or damaged: made again
         cables = _load(cache, wanted)
-        files, part = doc_tables(partial([(doc, cable, href) for (doc, _u, _p, href), cable
-                                          in zip(batch, cables, strict=True)]))  # type: ignore[misc]
-        rest = pack(part)
-        write.write_file(path, marshal.dumps((files, rest)))
+        part = partial([(doc, cable, href) for doc, ((_d, _u, _p, href), cable)
+                        in enumerate(zip(batch, cables, strict=True))])
+        write.write_file(path, pack(part))
+    files, rest = doc_tables(part, first)
     pages: list[tuple[str, bool]] = []
     if jobs:
         if cables is None:
@@ -254,7 +252,7 @@ def index_task(task: tuple[list[tuple[int, str, int, str]], str, str, list[site.
                 pages += _render_cable(cable, job)  # type: ignore[arg-type]
             except TemplateError as exc:
                 raise _template_error(exc, job.page) from None
-    return rest, [(rel, _put(rel, data), hashlib.sha1(data).digest()) for rel, data in files], pages
+    return first, pack(rest), [(rel, _put(rel, data), hashlib.sha1(data).digest()) for rel, data in files], pages
 
 
 def search_patch_task(task: tuple[Path, list[tuple[int, tuple[str, int], tuple[str, int], str]]]

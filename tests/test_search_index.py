@@ -244,3 +244,51 @@ def test_partials_far_apart_merged_in_order_read_back() -> None:
         ix.merge(partial(part))
     pieces = _load(dict(ix.files()))
     assert _postings(pieces, "tanker")[0] == [(d, codec.weight(n)) for d, n in counts.items()]
+
+
+def test_partials_numbered_from_zero_merged_at_their_offsets() -> None:
+    """A batch's partial is made and cached with its docs numbered from 0; merged at its
+    batch's first doc number it gives the bytes of one made with those numbers, and the gaps
+    between batches are docs of no cable: no posting, no date, no doc-table row."""
+    cables = _many(90)
+    starts, sizes = [0, 24, 64], [21, 37, 32]  # each batch's docs rounded up to whole chunks of 8
+    assert all(s % partials.DOC_CHUNK == 0 for s in starts)
+    pieces, direct = [], SearchIndexer()
+    taken = iter(cables)
+    for start, size in zip(starts, sizes, strict=True):
+        batch = [next(taken) for _ in range(size)]
+        pieces.append((start, partial([(d, c, f"cable/{c.id}.html") for d, c in enumerate(batch)])))
+        direct.merge(partial([(start + d, c, f"cable/{c.id}.html") for d, c in enumerate(batch)]))
+    for order in (pieces, pieces[::-1]):
+        ix = SearchIndexer()
+        for start, part in order:
+            ix.merge(partials.unpack(partials.pack(part)), start)
+        assert dict(ix.files()) == dict(direct.files())
+    files = dict(direct.files())
+    loaded = _load(files)
+    assert loaded["meta"]["docs"] == 64 + 32
+    dates = loaded["dates"]
+    assert [dates[3 * d : 3 * d + 3] == codec.day_chars(0) for d in range(96)] == \
+        [not (0 <= d < 21 or 24 <= d < 61 or 64 <= d < 96) for d in range(96)]
+    assert loaded["d/0/2"] == [r for r in loaded["d/0/2"] if r is not None]  # docs 16-20: no trailing gaps
+    assert len(loaded["d/0/2"]) == 5 and "d/0/3" in loaded  # docs 24-31
+    body = _postings(loaded, cables[21].id.lower())[0]
+    assert [d for d, _w in body] == [24]  # the 22nd cable is the second batch's first doc
+
+
+def test_doc_tables_of_a_batch_at_its_offset() -> None:
+    """The doc tables a worker writes for a batch numbered from 0 are those of its place."""
+    cables = _many(20)
+    part = partial([(d, c, f"cable/{c.id}.html") for d, c in enumerate(cables)])
+    files, rest = partials.doc_tables(part, 16)
+    assert [p for p, _ in files] == ["search/d/0/2.js", "search/d/0/3.js", "search/d/0/4.js"]
+    assert not rest.rows and not rest.texts
+    whole = SearchIndexer()
+    whole.merge(part, 16)
+    assert {p: b for p, b in whole.files() if p.startswith("search/d/")} == dict(files)
+    try:
+        partials.doc_tables(part, 4)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a batch must start a chunk")

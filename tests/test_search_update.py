@@ -20,7 +20,8 @@ def tree(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def small_index(monkeypatch: pytest.MonkeyPatch):
-    """Batches of 16 cables and shards of 2 kB: a 120-cable site has 8 batches and split shards."""
+    """Batches of 16 cables on average and shards of 2 kB: a 120-cable site has 14 batches
+    and split shards."""
     monkeypatch.setattr(searchplan, "SEARCH_BATCH", 16)
     monkeypatch.setattr(index, "SHARD_BYTES", 2000)
     calls: list[int] = []
@@ -129,11 +130,11 @@ def test_damaged_partial_caches_are_made_again(tmp_path: Path, small_index: list
     import marshal
     import pickle
 
-    _content(tmp_path)
+    files = _content(tmp_path)
     out = tmp_path / "out"
     build(tmp_path / "content", out, Config(), jobs=2)
     cached = sorted((tmp_path / ".out.cache" / "search").rglob("*.bin"))
-    assert len(cached) == 8
+    assert len(cached) == len(searchplan.cuts(sorted(p.stem for p in files))) == 14
     damage = [b"not marshal data", pickle.dumps(("files", "rest")), marshal.dumps(("files", "rest")),
               marshal.dumps((1, 2, 3)), marshal.dumps(None), marshal.dumps(([], b"not a partial")),
               marshal.dumps(([], marshal.dumps((1, 2))))]
@@ -144,3 +145,78 @@ def test_damaged_partial_caches_are_made_again(tmp_path: Path, small_index: list
     build(tmp_path / "content", out, Config(), jobs=2)
     assert len(small_index) == 2
     _same_as_clean(tmp_path, out, "clean")
+
+
+def _partials(tmp_path: Path) -> set[str]:
+    return {p.name for p in (tmp_path / ".out.cache" / "search").rglob("*.bin")}
+
+
+def _batch_chunks(ids: list[str], cable_id: str) -> tuple[range, int]:
+    """The doc-table chunks of the batch that holds ``cable_id``, and the first chunk of the
+    batch after it."""
+    batches = searchplan.Batches(ids, {})
+    b = batches.batch_of(cable_id)
+    first = batches.starts[b] // 8
+    end = batches.starts[b + 1] // 8 if b + 1 < len(batches) else 10**9
+    return range(first, end), end
+
+
+def _changed(before: dict[str, bytes], after: dict[str, bytes], folder: str) -> set[str]:
+    return {p for p in before.keys() | after.keys() if p.startswith(folder) and before.get(p) != after.get(p)}
+
+
+def test_an_add_or_a_delete_indexes_its_own_batch_alone(tmp_path: Path, small_index: list[int]) -> None:
+    """Batches are cut where the ids say and numbered from 0 in the cache: adding a cable
+    makes one partial index again (the add's batch), not one for every batch after it, and
+    the doc tables of the batches before it keep their bytes; so does a delete. The output
+    is a clean build's."""
+    files = _content(tmp_path)
+    out = tmp_path / "out"
+    build(tmp_path / "content", out, Config(), jobs=2)
+    ids = sorted(p.stem for p in files)
+    partials, site = _partials(tmp_path), tree(out)
+
+    # a copy of the fourth cable under an id that sorts right after it: early in the archive
+    new_id = ids[3] + "0"
+    assert new_id not in ids and sorted([*ids, new_id]).index(new_id) == 4
+    text = files[3].read_text(encoding="utf-8").replace(ids[3], new_id)
+    (tmp_path / "content" / f"{new_id}.txt").write_text(text, encoding="utf-8")
+    build(tmp_path / "content", out, Config(), jobs=2)
+    assert len(small_index) == 2  # the index was made again, from the cached partials
+    added = _partials(tmp_path)
+    assert len(added - partials) == 1 and len(partials - added) == 1, "one batch indexed again"
+    _same_as_clean(tmp_path, out, "clean1")
+    grown = sorted([*ids, new_id])
+    own, _ = _batch_chunks(grown, new_id)
+    was, _ = _batch_chunks(ids, ids[3])
+    now = tree(out)
+    touched = {int(Path(p).stem) for p in _changed(site, now, "search/d/")}
+    assert touched and min(touched) >= own.start, "doc tables before the add's batch changed"
+    if len(own) == len(was):  # the batch kept its chunks: the later batches kept their doc numbers
+        assert touched <= set(own)
+
+    # and deleted again: the partials of the first build, the first build's output
+    (tmp_path / "content" / f"{new_id}.txt").unlink()
+    build(tmp_path / "content", out, Config(), jobs=2)
+    assert len(small_index) == 3
+    assert len(_partials(tmp_path) - added) == 1
+    assert tree(out) == site
+
+
+def test_batches_are_cut_where_the_ids_say() -> None:
+    """A cut depends on the id after it, not on the ids before: an added id moves the cuts of
+    no other batch (unless a batch runs past MAX_BATCH); batches fill whole doc-table chunks."""
+    ids = sorted(f"{y:02d}{post}{n}" for y in range(3, 10) for post in ("PARIS", "ROME", "USNATO")
+                 for n in range(1, 700))
+    cut = searchplan.cuts(ids)
+    sizes = [b - a for a, b in zip(cut, [*cut[1:], len(ids)], strict=True)]
+    assert cut[0] == 0 and all(0 < s <= searchplan.MAX_BATCH for s in sizes)
+    assert 5 <= len(cut) <= 40  # 14,679 ids, about one cut in SEARCH_BATCH
+    firsts = {ids[i] for i in cut[1:]}
+    for new in ("05PARIS99999", "03AAA1", "09ZZZ1", "07ROME3500"):
+        grown = sorted([*ids, new])
+        assert {grown[i] for i in searchplan.cuts(grown)[1:]} - {new} == firsts
+    batches = searchplan.Batches(ids, {})
+    assert all(s % 8 == 0 for s in batches.starts)
+    assert [batches.id_at(batches.starts[b] + k) for b in range(len(batches)) for k in range(sizes[b])] == ids
+    assert all(batches.batch_of(ids[i]) == b for b, i in enumerate(cut))

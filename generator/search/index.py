@@ -83,10 +83,16 @@ class SearchIndexer:
         """Index one cable as doc number ``doc`` (each doc once)."""
         self.merge(partial([(doc, cable, href)]))
 
-    def merge(self, part: Partial) -> None:
-        """Add a partial index made by :func:`partial` (any order of arrival)."""
+    def merge(self, part: Partial, offset: int = 0) -> None:
+        """Add a partial index made by :func:`partial` (any order of arrival), its doc numbers
+        moved up by ``offset`` (a batch's partial is numbered from 0: ``searchplan.Batches``).
+        A body posting list keeps its gaps: only its first posting (``doc << 2 | weight``) and
+        its last doc move."""
         mine_all, put, codes, small = self._body, codec.put, codec.CODES, codec.TABLE_SIZE
+        move = offset << 2
         for term, (first, rest, last) in part.body.items():
+            first += move
+            last += offset
             mine = mine_all.get(term)
             if mine is None:  # a new term: its first gap is from doc -1, the first posting itself
                 data = bytearray()
@@ -103,17 +109,16 @@ class SearchIndexer:
                 mine[1] = last
             else:
                 self._late.setdefault(term, []).extend(posting_pairs(first, rest))
-        for term, docs in part.subject.items():
-            self._subject.setdefault(term, array("I")).extend(docs)
-        for key, docs in part.facets.items():
-            self._facets.setdefault(key, array("I")).extend(docs)
+        for lists, mine_lists in ((part.subject, self._subject), (part.facets, self._facets)):
+            for key, docs in lists.items():
+                mine_lists.setdefault(key, array("I")).extend([d + offset for d in docs] if offset else docs)
         for station, table in part.ids.items():
-            self._ids.setdefault(station, {}).update(table)
-        self._rows.update(part.rows)
-        self._days.update(part.days)
+            self._ids.setdefault(station, {}).update({i: d + offset for i, d in table.items()} if offset else table)
+        self._rows.update({d + offset: r for d, r in part.rows.items()} if offset else part.rows)
+        self._days.update({d + offset: n for d, n in part.days.items()} if offset else part.days)
         self._spill.seek(0, 2)
         for doc, text in part.texts.items():
-            self._texts[doc] = (self._spill.tell(), len(text))
+            self._texts[doc + offset] = (self._spill.tell(), len(text))
             self._spill.write(text)
 
     # -- output -------------------------------------------------------------------------
@@ -154,8 +159,8 @@ class SearchIndexer:
             yield f"search/id/{station}.js", _script(f"id/{station}", table)
         dates = "".join(codec.day_chars(self._days.get(d, 0)) for d in range(n))
         yield "search/dates.js", _script("dates", dates)
-        for c in range((n + partials.DOC_CHUNK - 1) // partials.DOC_CHUNK if doc_tables else 0):
-            yield self.chunk_file(c, n)
+        for c in sorted({d // partials.DOC_CHUNK for d in self._rows}) if doc_tables else ():
+            yield self.chunk_file(c, n)  # none for a chunk of no cable
         meta = {
             "version": VERSION, "docs": n, "docChunk": partials.DOC_CHUNK,
             "folder": partials.FOLDER, "textLimit": partials.TEXT_LIMIT, "shards": sorted(shards),

@@ -108,8 +108,10 @@ def unpack(data: bytes) -> Partial:
 
 def doc_table(c: int, docs: list[tuple[str, str] | None]) -> tuple[str, bytes]:
     """Doc-table file ``c``: each doc's row (JSON) with its snippet text appended, ``null``
-    for a gap."""
+    for a gap; none for the gaps at its end."""
     key = f"d/{c // FOLDER}/{c}"
+    while docs and docs[-1] is None:  # the doc numbers between two batches (searchplan.Batches)
+        docs = docs[:-1]
     rows = ",".join("null" if d is None else f"{d[0][:-1]},{json.dumps(d[1], ensure_ascii=True)}]"
                     for d in docs)
     return f"search/{key}.js", f'CablesiteSearch.register("{key}",[{rows}]);\n'.encode("ascii")
@@ -122,17 +124,22 @@ def partial_doc_table(c: int, n: int, rows: dict[int, str], texts: dict[int, byt
                          for d in range(start, min(n, start + DOC_CHUNK))])
 
 
-def doc_tables(part: Partial) -> tuple[list[tuple[str, bytes]], Partial]:
-    """The doc-table files of a partial index's docs, and the partial without them (what
-    :meth:`.index.SearchIndexer.merge` then needs). A worker writes them, so the merge does not.
+def doc_tables(part: Partial, offset: int = 0) -> tuple[list[tuple[str, bytes]], Partial]:
+    """The doc-table files of a partial index's docs, their numbers moved up by ``offset``,
+    and the partial without them (what :meth:`.index.SearchIndexer.merge` then needs). A
+    worker writes them, so the merge does not.
 
-    The partial's docs must be whole chunks but for the archive's last: batches are cut at
-    multiples of :data:`DOC_CHUNK`."""
-    docs = sorted(part.rows)
+    The docs must fill their chunks of :data:`DOC_CHUNK` alone: a batch's first doc number
+    is a multiple of it (``searchplan.Batches``)."""
+    if offset % DOC_CHUNK:
+        raise ValueError("a batch's docs must start a doc-table chunk")
+    rows = {d + offset: r for d, r in part.rows.items()} if offset else part.rows
+    texts = {d + offset: t for d, t in part.texts.items()} if offset else part.texts
+    docs = sorted(rows)
     files = []
     if docs:
         n = docs[-1] + 1
-        files = [partial_doc_table(c, n, part.rows, part.texts)
+        files = [partial_doc_table(c, n, rows, texts)
                  for c in range(docs[0] // DOC_CHUNK, (n + DOC_CHUNK - 1) // DOC_CHUNK)]
     return files, part._replace(rows={}, texts={})
 
