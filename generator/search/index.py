@@ -25,8 +25,9 @@ without ``.js``), so pages opened from disk can load them with ``<script>`` elem
     text being the first :data:`.partials.TEXT_LIMIT` characters of the body (snippets, phrases).
 
 Body postings index the id, subject and body; stop words (tokenizer) are left out.
-Doc numbers are those the build gives (0..N-1); output is the same bytes whatever
-order cables or partial indexes arrive in.
+Doc numbers are those the build gives (below ``meta.docs``; a few between two batches hold
+no cable: ``searchplan.Batches``); output is the same bytes whatever order cables or partial
+indexes arrive in.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from .. import paths
 from ..model import Cable
 from ..views import PageContext, SiteInfo
 from .index import SearchIndexer
+from .partials import DOC_CHUNK
 
 THEME = Path(__file__).resolve().parents[2] / "themes" / "default"
 
@@ -45,16 +46,23 @@ def render_search_page(theme: Path = THEME, title: str = "Cables") -> bytes:
     return template.render(page=PageContext("search.html", "", site), site=site).encode()
 
 
-def write_search_site(out: Path, cables: Iterable[Cable], theme: Path = THEME) -> int:
-    """Write the search site for ``cables`` (sorted by id, first of each id kept) into ``out``."""
+def write_search_site(out: Path, cables: Iterable[Cable], theme: Path = THEME, batch: int = 0) -> int:
+    """Write the search site for ``cables`` (sorted by id, first of each id kept) into ``out``.
+
+    ``batch``: after each ``batch`` cables the doc numbers skip to the next doc-table chunk,
+    as the build's batches leave a few doc numbers of no cable (``searchplan.Batches``)."""
     kept: dict[str, Cable] = {}
     for c in cables:
         kept.setdefault(c.id, c)
     indexer = SearchIndexer()
-    for doc, cable_id in enumerate(sorted(kept)):
+    doc = 0
+    for i, cable_id in enumerate(sorted(kept)):
+        if batch and i and i % batch == 0:
+            doc = -(-doc // DOC_CHUNK) * DOC_CHUNK
         cable = kept[cable_id]
         href = paths.cable_page(cable.id, cable.created)
         indexer.add(doc, cable, href)
+        doc += 1
         _write(out, href, cable_stub(cable))
     for rel, data in indexer.files():
         _write(out, rel, data)
