@@ -236,13 +236,13 @@ def index_task(task: tuple[list[tuple[int, str, int, str]], str, str, list[site.
     first = batch[0][0] if batch else 0
     cables: list[Cable] | None = None
     try:
-        part = unpack(path.read_bytes())  # a damaged one fails here, not in the merge
-    except (OSError, ValueError, EOFError, TypeError):  # not cached, or damaged: made again
+        files, rest = doc_tables(unpack(path.read_bytes()), first)  # a damaged one fails here
+    except (OSError, ValueError, EOFError, TypeError, AttributeError, IndexError):  # not cached, or damaged
         cables = _load(cache, wanted)
         part = partial([(doc, cable, href) for doc, ((_d, _u, _p, href), cable)
                         in enumerate(zip(batch, cables, strict=True))])
         write.write_file(path, pack(part))
-    files, rest = doc_tables(part, first)
+        files, rest = doc_tables(part, first)
     pages: list[tuple[str, bool]] = []
     if jobs:
         if cables is None:

@@ -137,13 +137,16 @@ def test_damaged_partial_caches_are_made_again(tmp_path: Path, small_index: list
     assert len(cached) == len(searchplan.cuts(sorted(p.stem for p in files))) >= 6
     damage = [b"not marshal data", pickle.dumps(("files", "rest")), marshal.dumps(("files", "rest")),
               marshal.dumps((1, 2, 3)), marshal.dumps(None), marshal.dumps(([], b"not a partial")),
-              marshal.dumps(([], marshal.dumps((1, 2))))]
-    assert len(damage) <= len(cached)
-    for i, path in enumerate(cached):
-        path.write_bytes(damage[i % len(damage)])
-    shutil.rmtree(out)  # the next build makes the whole index from the cached partials: all damaged
-    build(tmp_path / "content", out, Config(), jobs=2)
-    assert len(small_index) == 2
+              marshal.dumps(([], marshal.dumps((1, 2)))), marshal.dumps((1, 2, 3, 4, 5, 6, 7)),
+              marshal.dumps(({}, {}, {}, {}, {0: 5}, {}, {0: "text"})), marshal.dumps(({}, {}, {}, {}, [1], {}, {}))]
+    rounds = range(0, len(damage), len(cached))  # every kind of damage met once
+    for first in rounds:
+        for i, path in enumerate(cached):
+            path.write_bytes(damage[(first + i) % len(damage)])
+        shutil.rmtree(out)  # the next build makes the whole index from the cached partials: all damaged
+        build(tmp_path / "content", out, Config(), jobs=2)
+        assert sorted((tmp_path / ".out.cache" / "search").rglob("*.bin")) == cached
+    assert len(small_index) == 1 + len(rounds)
     _same_as_clean(tmp_path, out, "clean")
 
 

@@ -102,6 +102,8 @@ def unpack(data: bytes) -> Partial:
     """The partial index :func:`pack` wrote; ValueError, EOFError or TypeError when the bytes
     are not one (a damaged cache file)."""
     body, subject, facets, ids, rows, days, texts = marshal.loads(data)
+    if not all(isinstance(x, dict) for x in (body, subject, facets, ids, rows, days, texts)):
+        raise ValueError("not a partial index")
     return Partial(body, {t: _docs(b) for t, b in subject.items()},
                    {k: _docs(b) for k, b in facets.items()}, ids, rows, days, texts)
 
