@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -487,7 +488,7 @@ def test_an_edited_csv_parses_again_only_the_range_it_changed(tmp_path: Path, mo
     """A big ``cables.csv`` is read in byte ranges, each a unit: after one row is edited in
     place, the other ranges are taken from the build record, neither parsed nor unpickled
     from the parse cache, and the output is a clean build's."""
-    from generator import cache, csvranges, parse
+    from generator import cache, csvranges, parse, record
 
     monkeypatch.setattr(csvranges, "CHUNK", 1500)
     content = tmp_path / "content"
@@ -495,6 +496,7 @@ def test_an_edited_csv_parses_again_only_the_range_it_changed(tmp_path: Path, mo
     out = tmp_path / "out"
     build(content, out, Config(), jobs=1)
     assert len(csvranges.cut(csv_path)) >= 8
+    threads = threading.enumerate()
 
     edit_csv_subject(csv_path, 25)
     data = csv_path.read_bytes()
@@ -504,11 +506,17 @@ def test_an_edited_csv_parses_again_only_the_range_it_changed(tmp_path: Path, mo
     monkeypatch.setattr(parse, "read_csv", lambda *a: parsed.append(a[1]) or real_parse(*a))
     monkeypatch.setattr(cache.Cache, "present", lambda self, keys: asked.extend(keys) or real_present(self, keys))
     monkeypatch.setattr(cache.Cache, "load", lambda self, key: loaded.append(key) or real_load(self, key))
+    readers, real_index = [], record.load_index
+    monkeypatch.setattr(record, "load_index", lambda *a: readers.append(threading.current_thread().name)
+                        or real_index(*a))
     result = build(content, out, Config(), jobs=1)
+    assert readers == ["cablesite-read"]  # the saved index, read in a thread while the edit is read
     # the edited range only (in smaller ranges): looked for in the parse cache (not there), then parsed
     assert b"".join(parsed) == data[slice(*edited)], (parsed, edited)
     assert len(asked) == len(parsed) and loaded == [], (asked, loaded)
     assert 0 < result.written < 40
+    # the thread that read the saved index meanwhile has ended (a server forks its next workers)
+    assert threading.enumerate() == threads
     clean = tmp_path / "clean"
     build(content, clean, Config(), jobs=1)
     assert tree(out) == tree(clean)
