@@ -1,30 +1,21 @@
 """A batch's body postings made at once (generator/search/columns.py) are those the tokenizer
-gives cable by cable, inverted and encoded one posting at a time."""
+gives cable by cable, inverted and encoded one posting at a time (``partials.plain_postings``,
+which indexes a batch of a few cables: an edit's)."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
 
 from conftest import need_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.search import codec
+from generator.search import codec, partials
 from generator.search.columns import body_postings
-from generator.search.tokenizer import term_counts
-
-
-def _one_by_one(texts: list[str], docs: list[int]) -> dict[str, tuple[int, bytes, int]]:
-    """The plain way: each text's term counts, each term's (doc, weight) in doc order, gaps."""
-    postings: dict[str, list[tuple[int, int]]] = {}
-    for doc, text in zip(docs, texts, strict=True):
-        for term, count in term_counts(text).items():
-            postings.setdefault(term, []).append((doc, codec.weight(count)))
-    out = {}
-    for term, pairs in postings.items():
-        rest = bytearray()
-        for (p, _), (d, w) in zip(pairs, pairs[1:], strict=False):
-            codec.put(rest, (d - p - 1) << 2 | w)
-        out[term] = (pairs[0][0] << 2 | pairs[0][1], bytes(rest), pairs[-1][0])
-    return out
+from generator.search.partials import plain_postings as _one_by_one
 
 
 def test_counts_weights_and_gaps_of_a_small_batch() -> None:
@@ -82,3 +73,25 @@ def test_more_distinct_words_than_a_16_bit_sort_holds() -> None:
     texts = [" ".join(words[: 40_000]), " ".join(words[30_000:]) + " zzzz 0042", " ".join(words[::7])]
     assert len(set(words)) > 1 << 16
     assert body_postings(texts, [0, 5, 6]) == _one_by_one(texts, [0, 5, 6])
+
+
+def test_a_few_cables_are_indexed_without_arrow(monkeypatch) -> None:
+    """An edit indexes one or two cables: the plain way, with the same partial index as a
+    batch's, and without importing Arrow and NumPy (0.3-0.7 s of a worker's time)."""
+    from generator.parse import read
+
+    seed = Path(__file__).resolve().parents[1] / "content" / "cables" / "07USNATO577.txt"
+    cable = read(seed.name, seed.read_bytes())[0][0]
+    docs = [(3, cable, "cable/a.html"), (8, replace(cable, id="07USNATO578", subject="RUSSIANS"), "cable/b.html")]
+    few = partials.partial(docs)
+    monkeypatch.setattr(partials, "FEW", 0)
+    assert partials.partial(docs) == few
+    assert few.body["russians"][0] >> 2 == 3 and few.body["russians"][2] == 8
+    code = ("import sys; from pathlib import Path; from generator.parse import read; "
+            "from generator.search.partials import partial; "
+            f"p = Path({str(seed)!r}); c = read(p.name, p.read_bytes())[0][0]; "
+            "part = partial([(0, c, 'x.html')]); "
+            "assert 'nrc' in part.body; assert 'pyarrow' not in sys.modules and 'numpy' not in sys.modules, 'imported'")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert run.returncode == 0, run.stderr

@@ -277,17 +277,22 @@ def test_partials_numbered_from_zero_merged_at_their_offsets() -> None:
 
 
 def test_doc_tables_of_a_batch_at_its_offset() -> None:
-    """The doc tables a worker writes for a batch numbered from 0 are those of its place."""
+    """The doc tables a worker writes for a batch numbered from 0 and cached are those of its
+    place, wherever it lies; the cached rest is the partial without its rows and texts."""
     cables = _many(20)
     part = partial([(d, c, f"cable/{c.id}.html") for d, c in enumerate(cables)])
-    files, rest = partials.doc_tables(part, 16)
-    assert [p for p, _ in files] == ["search/d/0/2.js", "search/d/0/3.js", "search/d/0/4.js"]
-    assert not rest.rows and not rest.texts
-    whole = SearchIndexer()
-    whole.merge(part, 16)
-    assert {p: b for p, b in whole.files() if p.startswith("search/d/")} == dict(files)
+    form = partials.load_cached(partials.dump_cached(partials.cached(part)))
+    for offset in (16, 40, 8000):
+        files = partials.tables_at(form.tables, offset)
+        c = offset // partials.DOC_CHUNK
+        assert [p for p, _ in files] == [f"search/d/{k // 1000}/{k}.js" for k in (c, c + 1, c + 2)]
+        whole = SearchIndexer()
+        whole.merge(part, offset)
+        assert {p: b for p, b in whole.files() if p.startswith("search/d/")} == dict(files)
+    rest = partials.unpack(form.rest)
+    assert not rest.rows and not rest.texts and rest.body == part.body and rest.days == part.days
     try:
-        partials.doc_tables(part, 4)
+        partials.tables_at(form.tables, 4)
     except ValueError:
         pass
     else:

@@ -135,10 +135,13 @@ def test_damaged_partial_caches_are_made_again(tmp_path: Path, small_index: list
     build(tmp_path / "content", out, Config(), jobs=2)
     cached = sorted((tmp_path / ".out.cache" / "search").rglob("*.bin"))
     assert len(cached) == len(searchplan.cuts(sorted(p.stem for p in files))) >= 6
+    good = cached[0].read_bytes()
+    middle = len(good) // 2
     damage = [b"not marshal data", pickle.dumps(("files", "rest")), marshal.dumps(("files", "rest")),
               marshal.dumps((1, 2, 3)), marshal.dumps(None), marshal.dumps(([], b"not a partial")),
               marshal.dumps(([], marshal.dumps((1, 2)))), marshal.dumps((1, 2, 3, 4, 5, 6, 7)),
-              marshal.dumps(({}, {}, {}, {}, {0: 5}, {}, {0: "text"})), marshal.dumps(({}, {}, {}, {}, [1], {}, {}))]
+              marshal.dumps(({}, {}, {}, {}, {0: 5}, {}, {0: "text"})), marshal.dumps(({}, {}, {}, {}, [1], {}, {})),
+              good[:middle], good[:30], good[:middle] + bytes([good[middle] ^ 1]) + good[middle + 1 :], b""]
     rounds = range(0, len(damage), len(cached))  # every kind of damage met once
     for first in rounds:
         for i, path in enumerate(cached):

@@ -143,7 +143,7 @@ class SearchIndexer:
 
     def files(self, doc_tables: bool = True) -> Iterator[tuple[str, bytes]]:
         """Every output file: (path under the site root, starting ``search/``), bytes).
-        Without ``doc_tables`` when the workers wrote them (:func:`doc_tables`)."""
+        Without ``doc_tables`` when the workers wrote them (:func:`.partials.tables_at`)."""
         n = max(self._days) + 1 if self._days else 0
         shards: list[str] = []
         for group in self._groups():

@@ -2,10 +2,10 @@
 
 :func:`partial` turns cables, each with its doc number and page, into a :class:`Partial`:
 each term's body postings already encoded (:mod:`.codec`), subject terms, filters, ids,
-and each doc's row and snippet text. :func:`doc_tables` makes the doc-table files
-(``search/d/<k>/<n>.js``, :data:`DOC_CHUNK` docs each) from those rows and texts, for the
-worker to write, so that the main process does not; :func:`pack` and :func:`unpack` carry the rest to the main process
-and the build's cache.
+and each doc's row and snippet text. :func:`cached` turns it into the form the build caches:
+the rows of its doc-table files (``search/d/<k>/<n>.js``, :data:`DOC_CHUNK` docs each), for
+the worker to write (:func:`tables_at`) so that the main process does not, and the rest
+packed (:func:`pack`; :func:`unpack` reads it in the main process).
 
 The text indexed is the cable's id, subject and body, as the seed cable gives it::
 
@@ -26,10 +26,16 @@ import re
 from array import array
 from typing import NamedTuple
 
+import xxhash
+
 from ..model import Cable
 from . import codec
-from .tokenizer import terms
+from .tokenizer import term_counts, terms
 
+FEW = 16
+"""Docs up to which :func:`partial` makes the body postings cable by cable
+(:func:`plain_postings`): an edit's patch indexes one or two cables, and importing Arrow and
+NumPy for them took 0.3-0.7 s of a worker's time in an edit of the release."""
 DOC_CHUNK = 8
 """Cables per doc-table file (metadata and snippet text): 20 results touch at most 20
 small files (one file per result shown is the cost that matters: 64 cables a file
@@ -111,39 +117,76 @@ def unpack(data: bytes) -> Partial:
 def doc_table(c: int, docs: list[tuple[str, str] | None]) -> tuple[str, bytes]:
     """Doc-table file ``c``: each doc's row (JSON) with its snippet text appended, ``null``
     for a gap; none for the gaps at its end."""
-    key = f"d/{c // FOLDER}/{c}"
+    return table_file(c, _table_rows(docs))
+
+
+def _table_rows(docs: list[tuple[str, str] | None]) -> bytes:
     while docs and docs[-1] is None:  # the doc numbers between two batches (searchplan.Batches)
         docs = docs[:-1]
-    rows = ",".join("null" if d is None else f"{d[0][:-1]},{json.dumps(d[1], ensure_ascii=True)}]"
-                    for d in docs)
-    return f"search/{key}.js", f'CablesiteSearch.register("{key}",[{rows}]);\n'.encode("ascii")
+    return ",".join("null" if d is None else f"{d[0][:-1]},{json.dumps(d[1], ensure_ascii=True)}]"
+                    for d in docs).encode("ascii")
 
 
-def partial_doc_table(c: int, n: int, rows: dict[int, str], texts: dict[int, bytes]) -> tuple[str, bytes]:
-    """Doc-table file ``c`` (docs below ``n``) from a partial index's rows and texts."""
-    start = c * DOC_CHUNK
-    return doc_table(c, [(rows[d], texts.get(d, b"").decode("utf-8", "replace")) if d in rows else None
-                         for d in range(start, min(n, start + DOC_CHUNK))])
+def table_file(c: int, rows: bytes) -> tuple[str, bytes]:
+    """Doc-table file ``c`` holding ``rows`` (:func:`doc_table`'s, between its brackets)."""
+    key = f"d/{c // FOLDER}/{c}"
+    return f"search/{key}.js", b'CablesiteSearch.register("%s",[%s]);\n' % (key.encode("ascii"), rows)
 
 
-def doc_tables(part: Partial, offset: int = 0) -> tuple[list[tuple[str, bytes]], Partial]:
-    """The doc-table files of a partial index's docs, their numbers moved up by ``offset``,
-    and the partial without them (what :meth:`.index.SearchIndexer.merge` then needs). A
-    worker writes them, so the merge does not.
+class Cached(NamedTuple):
+    """A batch's partial index as the build caches it (:func:`cached`), its docs numbered
+    from 0: the workers write its doc tables wherever the batch lies (:func:`tables_at`) and
+    hand the rest to the merge, neither unpacking nor packing it again."""
 
-    The docs must fill their chunks of :data:`DOC_CHUNK` alone: a batch's first doc number
-    is a multiple of it (``searchplan.Batches``)."""
+    tables: list[bytes]
+    """The rows of each of its doc-table chunks (:func:`table_file`), chunk 0 first."""
+    rest: bytes
+    """The partial without its rows and texts, packed (:func:`pack`)."""
+
+
+_MAGIC = b"cablesite partial 1\0"
+"""What a cached partial's file starts with; a checksum of the rest follows it."""
+
+
+def cached(part: Partial) -> Cached:
+    """The cached form of a batch's partial index numbered from 0 (its docs fill chunks from
+    0, as a batch's do)."""
+    n = max(part.rows) + 1 if part.rows else 0
+    tables = [_table_rows([(part.rows[d], part.texts.get(d, b"").decode("utf-8", "replace"))
+                           if d in part.rows else None for d in range(c, min(n, c + DOC_CHUNK))])
+              for c in range(0, n, DOC_CHUNK)]
+    return Cached(tables, pack(part._replace(rows={}, texts={})))
+
+
+def tables_at(tables: list[bytes], offset: int) -> list[tuple[str, bytes]]:
+    """The doc-table files of a batch whose docs start at ``offset`` (:attr:`Cached.tables`):
+    a batch's first doc number is a multiple of :data:`DOC_CHUNK` (``searchplan.Batches``),
+    so its chunks' rows are the same wherever it lies; only their files' names move."""
     if offset % DOC_CHUNK:
         raise ValueError("a batch's docs must start a doc-table chunk")
-    rows = {d + offset: r for d, r in part.rows.items()} if offset else part.rows
-    texts = {d + offset: t for d, t in part.texts.items()} if offset else part.texts
-    docs = sorted(rows)
-    files = []
-    if docs:
-        n = docs[-1] + 1
-        files = [partial_doc_table(c, n, rows, texts)
-                 for c in range(docs[0] // DOC_CHUNK, (n + DOC_CHUNK - 1) // DOC_CHUNK)]
-    return files, part._replace(rows={}, texts={})
+    return [table_file(offset // DOC_CHUNK + i, rows) for i, rows in enumerate(tables)]
+
+
+def dump_cached(form: Cached) -> bytes:
+    """The bytes of a cached partial's file: a checksum over ``marshal`` of its parts, so that
+    a damaged file is made again (:func:`load_cached`), not merged."""
+    data = marshal.dumps((form.tables, form.rest))
+    return _MAGIC + xxhash.xxh3_64_digest(data) + data
+
+
+def load_cached(data: bytes) -> Cached:
+    """What :func:`dump_cached` wrote; ValueError when ``data`` is not that (damaged, or
+    written by other code)."""
+    head = len(_MAGIC) + 8
+    if data[: len(_MAGIC)] != _MAGIC or xxhash.xxh3_64_digest(data[head:]) != data[len(_MAGIC) : head]:
+        raise ValueError("not a cached partial index")
+    try:
+        tables, rest = marshal.loads(data[head:])
+    except (EOFError, TypeError, ValueError) as exc:
+        raise ValueError("not a cached partial index") from exc
+    if not (isinstance(tables, list) and all(type(t) is bytes for t in tables) and type(rest) is bytes):
+        raise ValueError("not a cached partial index")
+    return Cached(tables, rest)
 
 
 def posting_pairs(first: int, rest: bytes) -> list[tuple[int, int]]:
@@ -156,14 +199,31 @@ def posting_pairs(first: int, rest: bytes) -> list[tuple[int, int]]:
     return out
 
 
+def plain_postings(texts: list[str], docs: list[int]) -> dict[str, tuple[int, bytes, int]]:
+    """Body postings as :attr:`Partial.body` holds them, made the plain way: each text's
+    :func:`.tokenizer.term_counts`, each term's (doc, weight) in doc order (``docs``
+    ascending), written as gaps. :func:`.columns.body_postings` gives the same bytes for a
+    batch at once."""
+    postings: dict[str, list[tuple[int, int]]] = {}
+    for doc, text in zip(docs, texts, strict=True):
+        for term, count in term_counts(text).items():
+            postings.setdefault(term, []).append((doc, codec.weight(count)))
+    out = {}
+    for term, pairs in postings.items():
+        rest = bytearray()
+        for (p, _), (d, w) in zip(pairs, pairs[1:], strict=False):
+            codec.put(rest, (d - p - 1) << 2 | w)
+        out[term] = (pairs[0][0] << 2 | pairs[0][1], bytes(rest), pairs[-1][0])
+    return out
+
+
 def partial(docs: list[tuple[int, Cable, str]]) -> Partial:
     """The partial index of ``docs`` (doc, cable, href), made in a worker for :meth:`.index.SearchIndexer.merge`.
 
-    The body postings of the whole batch are made at once (:func:`.columns.body_postings`:
-    0.17 ms a cable, against 0.33 ms for tokenizing, inverting and encoding cable by cable)."""
-    # imported here: Arrow and NumPy take 0.1 s to import, and only indexing needs them
-    from .columns import body_postings
-
+    The body postings of a batch are made at once (:func:`.columns.body_postings`: 0.17 ms a
+    cable, against 0.33 ms for tokenizing, inverting and encoding cable by cable); those of
+    :data:`FEW` docs or fewer cable by cable (:func:`plain_postings`), without importing
+    Arrow and NumPy for them."""
     collecting = gc.isenabled()
     gc.disable()  # only acyclic containers are made here; a full collection per batch costs 40%
     try:
@@ -189,8 +249,14 @@ def partial(docs: list[tuple[int, Cable, str]]) -> Partial:
                  href, " ".join(cable.tags)], ensure_ascii=True, separators=(",", ":"))
             days[doc] = codec.day_number(cable.created)
             texts[doc] = snippet_text(cable.body).encode("utf-8")
-        body = body_postings([f"{cable.id} {cable.subject}\n{cable.body}" for _doc, cable, _href in ordered],
-                             [doc for doc, _cable, _href in ordered])
+        texts_in = [f"{cable.id} {cable.subject}\n{cable.body}" for _doc, cable, _href in ordered]
+        numbers = [doc for doc, _cable, _href in ordered]
+        if len(ordered) <= FEW:
+            body = plain_postings(texts_in, numbers)
+        else:  # imported here: Arrow and NumPy take 0.3 s to import, and only indexing needs them
+            from .columns import body_postings
+
+            body = body_postings(texts_in, numbers)
         return Partial(body, subject, facets, ids, rows, days, texts)
     finally:
         if collecting:
