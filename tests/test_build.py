@@ -496,7 +496,6 @@ def test_an_edited_csv_parses_again_only_the_range_it_changed(tmp_path: Path, mo
     out = tmp_path / "out"
     build(content, out, Config(), jobs=1)
     assert len(csvranges.cut(csv_path)) >= 8
-    threads = threading.enumerate()
 
     edit_csv_subject(csv_path, 25)
     data = csv_path.read_bytes()
@@ -516,7 +515,7 @@ def test_an_edited_csv_parses_again_only_the_range_it_changed(tmp_path: Path, mo
     assert len(asked) == len(parsed) and loaded == [], (asked, loaded)
     assert 0 < result.written < 40
     # the thread that read the saved index meanwhile has ended (a server forks its next workers)
-    assert threading.enumerate() == threads
+    assert not [t for t in threading.enumerate() if t.name == "cablesite-read"]
     clean = tmp_path / "clean"
     build(content, clean, Config(), jobs=1)
     assert tree(out) == tree(clean)
