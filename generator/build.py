@@ -26,13 +26,12 @@ import gc
 import hashlib
 import os
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import TypeVar
 
 from . import delta, editorial, plan, record, searchplan, site, store, write
 from .archive import PARSER_VERSION, SITE_VERSION, Archive, Entry, choose, index
@@ -47,7 +46,6 @@ from .views import Link, SiteInfo
 from .warm import Warm
 from .workers import BuildError, CacheMiss, Pool, render_task, search_partial_path
 
-T = TypeVar("T")
 PATCH_LIMIT = 2000
 """Above this many changed files the build makes a fresh tree instead of patching."""
 SHOWN_DIAGNOSTICS = 200
@@ -120,30 +118,6 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
             gc.enable()
 
 
-def _in_thread(fn: Callable[..., T], *args: object) -> Callable[[], T]:
-    """Start ``fn(*args)`` in a thread; the function returned waits for the thread to end and
-    gives its result (or raises its exception)."""
-    done: list[tuple[bool, object]] = []
-
-    def run() -> None:
-        try:
-            done.append((True, fn(*args)))
-        except BaseException as exc:  # raised again by the waiting function
-            done.append((False, exc))
-
-    thread = threading.Thread(target=run, name="cablesite-read", daemon=True)
-    thread.start()
-
-    def wait() -> T:
-        thread.join()
-        ok, value = done[0]
-        if not ok:
-            raise value  # type: ignore[misc]
-        return value  # type: ignore[return-value]
-
-    return wait
-
-
 def _cache_root(output: Path) -> Path:
     """The folder of the build record, the parse cache and the search partials of ``output``."""
     return output.parent / f".{output.name}.cache"
@@ -186,11 +160,11 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             old = record.Manifest(pages=old.pages)
         # The index saved with the record, that an edit patches, read in a thread while the
         # workers scan and, after an edit of a big CSV, hash it (0.3-0.5 s of the release's
-        # each: an edit read it first, then hashed). Waited for here whatever happens: no
-        # thread may run when a server's next build starts its workers.
-        reading_index = _in_thread(record.load_index, cache_root, old.index) \
-            if last is None and reading and old.fingerprint == fingerprint else None
-        try:
+        # each: an edit read it first, then hashed). Leaving the block waits for the thread,
+        # whatever happens: none may run when a server's next build starts its workers.
+        with ThreadPoolExecutor(1, thread_name_prefix="cablesite-read") as reader:
+            index_read = reader.submit(record.load_index, cache_root, old.index) \
+                if last is None and reading and old.fingerprint == fingerprint else None
             stamps = join(part() for part in scanned) if scanned is not None else stamps
             if isinstance(stamps, Columns):  # for the next build to compare its scan with
                 new.scan = tuple(stamps)
@@ -199,8 +173,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             if loaded is None:
                 record.read_units(cache_root, old)
                 loaded = load_units(content, stamps, old, new, pool, progress, taken.changes)
-        finally:
-            saved = reading_index() if reading_index is not None else None
+        saved = index_read.result() if index_read is not None else None
         entries, diagnostics, changed_units, touched = loaded
         result.phases["load"] = time.monotonic() - start
         # 2. index

@@ -509,13 +509,13 @@ def test_an_edited_csv_parses_again_only_the_range_it_changed(tmp_path: Path, mo
     monkeypatch.setattr(record, "load_index", lambda *a: readers.append(threading.current_thread().name)
                         or real_index(*a))
     result = build(content, out, Config(), jobs=1)
-    assert readers == ["cablesite-read"]  # the saved index, read in a thread while the edit is read
+    assert readers == ["cablesite-read_0"]  # the saved index, read in a thread while the edit is read
     # the edited range only (in smaller ranges): looked for in the parse cache (not there), then parsed
     assert b"".join(parsed) == data[slice(*edited)], (parsed, edited)
     assert len(asked) == len(parsed) and loaded == [], (asked, loaded)
     assert 0 < result.written < 40
     # the thread that read the saved index meanwhile has ended (a server forks its next workers)
-    assert not [t for t in threading.enumerate() if t.name == "cablesite-read"]
+    assert not [t for t in threading.enumerate() if t.name == "cablesite-read_0"]
     clean = tmp_path / "clean"
     build(content, clean, Config(), jobs=1)
     assert tree(out) == tree(clean)
