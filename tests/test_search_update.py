@@ -11,7 +11,7 @@ from conftest import need_corpus
 from generator import searchplan
 from generator.build import build
 from generator.config import Config
-from generator.search import index
+from generator.search import index, partials
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -141,7 +141,9 @@ def test_damaged_partial_caches_are_made_again(tmp_path: Path, small_index: list
               marshal.dumps((1, 2, 3)), marshal.dumps(None), marshal.dumps(([], b"not a partial")),
               marshal.dumps(([], marshal.dumps((1, 2)))), marshal.dumps((1, 2, 3, 4, 5, 6, 7)),
               marshal.dumps(({}, {}, {}, {}, {0: 5}, {}, {0: "text"})), marshal.dumps(({}, {}, {}, {}, [1], {}, {})),
-              good[:middle], good[:30], good[:middle] + bytes([good[middle] ^ 1]) + good[middle + 1 :], b""]
+              good[:middle], good[:30], good[:middle] + bytes([good[middle] ^ 1]) + good[middle + 1 :], b"",
+              partials.dump_cached(partials.Cached(["rows, not bytes"], b"rest")),  # the checksum right, the shape not
+              partials.dump_cached(partials.Cached([b"rows"], "rest, not bytes"))]  # type: ignore[list-item,arg-type]
     rounds = range(0, len(damage), len(cached))  # every kind of damage met once
     for first in rounds:
         for i, path in enumerate(cached):

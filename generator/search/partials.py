@@ -178,10 +178,11 @@ def load_cached(data: bytes) -> Cached:
     """What :func:`dump_cached` wrote; ValueError when ``data`` is not that (damaged, or
     written by other code)."""
     head = len(_MAGIC) + 8
-    if data[: len(_MAGIC)] != _MAGIC or xxhash.xxh3_64_digest(data[head:]) != data[len(_MAGIC) : head]:
+    body = memoryview(data)[head:]  # checked and read in place: a batch's file is megabytes
+    if data[: len(_MAGIC)] != _MAGIC or xxhash.xxh3_64_digest(body) != data[len(_MAGIC) : head]:
         raise ValueError("not a cached partial index")
     try:
-        tables, rest = marshal.loads(data[head:])
+        tables, rest = marshal.loads(body)
     except (EOFError, TypeError, ValueError) as exc:
         raise ValueError("not a cached partial index") from exc
     if not (isinstance(tables, list) and all(type(t) is bytes for t in tables) and type(rest) is bytes):
