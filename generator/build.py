@@ -235,6 +235,13 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             if search_batches and patch_batches else {}
         patching = searchplan.patch(pool, output, kept, search_batches, old.search_batches, patch_batches, gone) \
             if gone else None
+        ranged = searchplan.renumbered(old.search_batches, new.search_batches) \
+            if search_batches and reuse_ok and old.search_key and output.is_dir() and old.pages else None
+        """The few batches that changed, whose change may be patched into the index (an add)."""
+        # their partial indexes are made in the workers while this process plans (not for an
+        # edit whose patch will most likely do)
+        prepared = searchplan.prepare(pool, search_batches, new.search_batches, ranged) \
+            if ranged and patching is None else None
         early = None
         if search_batches and not (output.is_dir() and old.pages):
             # A first build writes a fresh tree: the workers make the index while this
@@ -266,14 +273,19 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             write.begin(output)
         try:
             # A full index's batches are queued before the pages: this process merges them
-            # while the workers render.
+            # while the workers render (an add's, patched into the index, after them).
             full = not patch_batches
             indexing = early if early is not None else \
                 searchplan.start(pool, search_batches, new.search_batches, mode, progress) \
-                if search_batches and full else None
+                if search_batches and full and prepared is None else None
             rendering = _render(pool, archive, rows, cable_todo, render_pages, mode, progress)
-            # the merged index's files are written while the workers still render
-            changed = searchplan.put(output, mode, searchplan.merge(indexing), keys) if indexing is not None else []
+            if prepared is not None:  # an add's batches: their partials cached, the index patched
+                prepared()
+                indexing = searchplan.start(pool, search_batches, new.search_batches, mode, progress, which=ranged)
+            # the index's files are written while the workers still render
+            search_keys = (old.search_batches, new.search_batches)
+            changed = searchplan.remake(pool, output, cache_root, mode, progress, search_batches, search_keys,  # type: ignore[arg-type]
+                                        ranged, indexing, old.pages, keys) if indexing is not None else []
             changed += [item for res in rendering for item in res]
             for rel, data in files.items():
                 changed.append((rel, write.put(output, mode, rel, data)))
@@ -283,9 +295,9 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                 keys.update((p, k) for p, k in was if p not in patched[1])
                 changed += searchplan.put_files(output, mode, patched[0].items(), keys)
                 stale = sorted(stale + [p for p, _ in was if p not in keys])
-            elif search_batches and not full:  # the patch cannot say: make the whole index
-                merged = searchplan.merge(searchplan.start(pool, search_batches, new.search_batches, mode, progress))
-                changed += searchplan.put(output, mode, merged, keys)
+            elif search_batches and indexing is None:  # the patch cannot say: make the batches' index again
+                changed += searchplan.remake(pool, output, cache_root, mode, progress, search_batches,  # type: ignore[arg-type]
+                                             search_keys, ranged, None, old.pages, keys)
             if search_batches and patched is None:
                 stale = plan.stale(old.pages, keys) if output.is_dir() else []
             written = [rel for rel, did in changed if did]

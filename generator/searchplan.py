@@ -7,7 +7,9 @@ numbered from 0, and cached under a key hashing its cables' content and hrefs.
 :func:`start` and :func:`merge` make the whole index from them, each batch's docs moved to
 its first doc number (:class:`Batches`); :func:`put` writes it (while the workers render).
 :func:`patch` indexes only the few cables an edit changed, old and new, and hands both to
-``search/update.py``.
+``search/update.py``. After an add or a delete, :func:`remake` patches the index in the range
+of doc numbers of the batches that changed (``search/ranges.py``), the other batches keeping
+theirs, and merges it whole only when that cannot be done.
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ from . import write
 from .archive import SITE_VERSION, Archive, Entry
 from .glossary import GLOSSARY
 from .search.index import SearchIndexer
-from .search.partials import DOC_CHUNK, unpack
+from .search.partials import DOC_CHUNK, load_cached, unpack
 from .site import CableJob, Rows, TagInfo, cable_job, json_path
-from .workers import Pool, index_task, search_patch_task
+from .table import Table
+from .workers import Pool, index_task, partial_task, search_partial_path, search_patch_task
 
 SEARCH_BATCH = 1000
 """Documents per partial search index, on average: the partials are cached, so a full index
@@ -147,15 +150,18 @@ def batch_key(ids: list[str], entries: Mapping[str, Entry]) -> str:
 
 
 def start(pool: Pool, batches: Sequence[list[tuple[int, str, int, str]]], keys: list[str], mode: str,
-          progress: bool, jobs: Callable[[list[tuple[int, str, int, str]]], list[CableJob]] | None = None
+          progress: bool, jobs: Callable[[list[tuple[int, str, int, str]]], list[CableJob]] | None = None,
+          which: list[int] | None = None
           ) -> Iterator[tuple[int, bytes, list[tuple[str, bool, bytes]], list[tuple[str, bool]]]]:
     """Queue the partial indexes of a full index (made and cached per batch by the workers, who
     also write the doc-table files): start them before the pages, so that :func:`merge` runs
-    here while the workers render.
+    here while the workers render. ``which``: those of these batches only (:func:`remake`).
 
     ``jobs`` (a first build, where every cable's page is new): the records of a batch's cable
     pages, made as the pool takes the batch; the worker renders them from the cables it read
     for the index, and the build leaves those pages out of its own rendering."""
+    if which is not None:
+        batches, keys = [batches[b] for b in which], [keys[b] for b in which]
     tasks = ((b, k, mode, jobs(b) if jobs is not None else None) for b, k in zip(batches, keys, strict=True))
     return iter(pool.imap(index_task, tasks, progress, "indexing", total=len(keys), chunksize=1))
 
@@ -187,17 +193,93 @@ def merge(parts: Iterable[tuple[int, bytes, list[tuple[str, bool, bytes]], list[
     return indexer, written, pages
 
 
+RANGED_LIMIT = 4
+"""Batches whose change :func:`put_ranged` may patch into the index; above, it is merged whole."""
+
+
+def remake(pool: Pool, output: Path, cache_root: Path, mode: str, progress: bool, batches: Batches,
+           keys: tuple[list[str], list[str]], which: list[int] | None,
+           parts: Iterator[tuple[int, bytes, list[tuple[str, bool, bytes]], list[tuple[str, bool]]]] | None,
+           was: Table, record: MutableMapping[str, bytes]) -> list[tuple[str, bool]]:
+    """The index made again: patched for the batches ``which`` (:func:`renumbered`) when it
+    can be (:func:`put_ranged`), else merged whole; ``parts``: :func:`start`'s, for ``which``
+    (or every batch) when already queued. ``keys``: the batches' last and new keys; ``was``:
+    the last build's pages. Writes the files and their keys into ``record``; (path, bytes
+    changed) of each file written."""
+    old_keys, new_keys = keys
+    if which is not None:
+        parts = parts or start(pool, batches, new_keys, mode, progress, which=which)
+        done = put_ranged(output, mode, cache_root, parts, [old_keys[b] for b in which],
+                          was.prefixed("search/"), record)
+        if done is not None:
+            return done
+        parts = None
+    return put(output, mode, merge(parts or start(pool, batches, new_keys, mode, progress)), record)
+
+
+def prepare(pool: Pool, batches: Batches, keys: list[str], which: list[int]) -> Callable[[], None]:
+    """Make and cache the partial indexes of the batches ``which`` in the workers now (an
+    add's batch: a second or more of a worker's time, while this process plans the pages);
+    the function returned waits for them."""
+    waits = [pool.submit(partial_task, (batches[b], keys[b])) for b in which]
+
+    def wait() -> None:
+        for each in waits:
+            each()
+
+    return wait
+
+
+def renumbered(old_keys: list[str], keys: list[str]) -> list[int] | None:
+    """The batches whose keys changed, when the index of ``old_keys`` may be patched for them
+    (``search/ranges.py``: as many batches, a few changed); None when not."""
+    which = [b for b, (a, k) in enumerate(zip(old_keys, keys, strict=False)) if a != k]
+    return which if len(old_keys) == len(keys) and 0 < len(which) <= RANGED_LIMIT else None
+
+
+def put_ranged(output: Path, mode: str, cache_root: Path,
+               parts: Iterable[tuple[int, bytes, list[tuple[str, bool, bytes]], list[tuple[str, bool]]]],
+               old_keys: list[str], was: Iterable[tuple[str, bytes]], keys: MutableMapping[str, bytes]
+               ) -> list[tuple[str, bool]] | None:
+    """Patch the index in ``output`` for the batches of ``parts`` (:func:`start`'s, for the
+    batches that changed) whose last partials are cached under ``old_keys``
+    (``search/ranges.py``): write the files, the keys of the index's files into ``keys``
+    (``was``: the last build's); (path, bytes changed) of each file written, the doc tables
+    the workers wrote included. None when the index must be merged whole (nothing written
+    by this process then; the workers' doc tables are a full index's too)."""
+    from .search import ranges
+
+    made = list(parts)
+    changes = []
+    for (first, rest, _files, _pages), key in zip(made, old_keys, strict=True):
+        try:
+            old = unpack(load_cached(search_partial_path(cache_root, key).read_bytes()).rest)
+        except (OSError, ValueError, EOFError, TypeError):  # not cached (an edit patched it), or damaged
+            return None
+        changes.append((first, old, unpack(rest)))
+    try:
+        patched = ranges.patch(output, changes)
+    except (KeyError, ValueError, IndexError):  # a file of the index damaged: made again whole
+        patched = None
+    if patched is None:
+        return None
+    files, removed = patched
+    keys.update((p, k) for p, k in was if p not in removed)
+    return put(output, mode, (None, [f for part in made for f in part[2]], [p for part in made for p in part[3]]),
+               keys, files.items())
+
+
 def put(output: Path, mode: str,
-        merged: tuple[SearchIndexer, list[tuple[str, bool, bytes]], list[tuple[str, bool]]],
-        keys: MutableMapping[str, bytes]) -> list[tuple[str, bool]]:
-    """Write the files of a merged index (:func:`merge`), each one's key into ``keys``;
-    (path, bytes changed) of each, the doc tables and pages that the workers wrote included."""
+        merged: tuple[SearchIndexer | None, list[tuple[str, bool, bytes]], list[tuple[str, bool]]],
+        keys: MutableMapping[str, bytes], files: Iterable[tuple[str, bytes]] = ()) -> list[tuple[str, bool]]:
+    """Write the files of a merged index (:func:`merge`; or ``files``), each one's key into
+    ``keys``; (path, bytes changed) of each, the doc tables and pages that the workers wrote included."""
     indexer, by_workers, pages = merged
     changed = list(pages)
     for rel, did, digest in by_workers:
         keys[rel] = digest
         changed.append((rel, did))
-    return changed + put_files(output, mode, indexer.files(doc_tables=False), keys)
+    return changed + put_files(output, mode, indexer.files(doc_tables=False) if indexer else files, keys)
 
 
 def put_files(output: Path, mode: str, files: Iterable[tuple[str, bytes]],

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import feeds, paths, site, write
 from .archive import Entry, UnitResult, unit_key
@@ -26,6 +26,9 @@ from .config import Config
 from .csvranges import range_key
 from .model import ERROR, WARNING, Cable, Diagnostic
 from .views import CableView, PageContext, RefView, SiteInfo
+
+if TYPE_CHECKING:
+    from .search.partials import Cached
 
 T = TypeVar("T")
 
@@ -226,35 +229,49 @@ def index_task(task: tuple[list[tuple[int, str, int, str]], str, str, list[site.
     cold build)."""
     from jinja2 import TemplateError
 
-    from .search.partials import cached, dump_cached, load_cached, partial, tables_at
+    from .search.partials import tables_at
 
     batch, key, mode, jobs = task
     _worker["mode"] = mode
     cache: Cache = _worker["cache"]  # type: ignore[assignment]
-    path = search_partial_path(cache.root, key)
-    wanted = [(unit, position) for _doc, unit, position, _href in batch]
     first = batch[0][0] if batch else 0
-    cables: list[Cable] | None = None
-    try:
-        # cached: its doc tables' rows and its packed rest, taken as they are (unpacking,
-        # making the doc tables and packing again took 2.7 s of CPU for 50,000 cables)
-        form = load_cached(path.read_bytes())
-    except (OSError, ValueError):  # not cached, or damaged
-        cables = _load(cache, wanted)
-        form = cached(partial([(doc, cable, href) for doc, ((_d, _u, _p, href), cable)
-                               in enumerate(zip(batch, cables, strict=True))]))
-        write.write_file(path, dump_cached(form))
+    form, cables = _partial(cache, batch, key)
     files = tables_at(form.tables, first)
     pages: list[tuple[str, bool]] = []
     if jobs:
         if cables is None:
-            cables = _load(cache, wanted)
+            cables = _load(cache, [(unit, position) for _doc, unit, position, _href in batch])
         for cable, job in zip(cables, jobs, strict=True):
             try:
                 pages += _render_cable(cable, job)  # type: ignore[arg-type]
             except TemplateError as exc:
                 raise _template_error(exc, job.page) from None
     return first, form.rest, [(rel, _put(rel, data), hashlib.sha1(data).digest()) for rel, data in files], pages
+
+
+def _partial(cache: Cache, batch: list[tuple[int, str, int, str]], key: str) -> tuple[Cached, list[Cable] | None]:
+    """A batch's partial index in its cached form, numbered from 0: from the cache under
+    ``key``, else made (and cached) from its cables, which come back too."""
+    from .search.partials import cached, dump_cached, load_cached, partial
+
+    path = search_partial_path(cache.root, key)
+    try:
+        # cached: its doc tables' rows and its packed rest, taken as they are (unpacking,
+        # making the doc tables and packing again took 2.7 s of CPU for 50,000 cables)
+        return load_cached(path.read_bytes()), None
+    except (OSError, ValueError):  # not cached, or damaged
+        cables = _load(cache, [(unit, position) for _doc, unit, position, _href in batch])
+        form = cached(partial([(doc, cable, href) for doc, ((_d, _u, _p, href), cable)
+                               in enumerate(zip(batch, cables, strict=True))]))
+        write.write_file(path, dump_cached(form))
+        return form, cables
+
+
+def partial_task(task: tuple[list[tuple[int, str, int, str]], str]) -> None:
+    """Make and cache a batch's partial index (:func:`index_task` then takes it from the
+    cache): an add's batch, made while the main process plans the pages."""
+    batch, key = task
+    _partial(_worker["cache"], batch, key)  # type: ignore[arg-type]
 
 
 def search_patch_task(task: tuple[Path, list[tuple[int, tuple[str, int], tuple[str, int], str]]]

@@ -21,16 +21,16 @@ def tree(root: Path) -> dict[str, bytes]:
 @pytest.fixture
 def small_index(monkeypatch: pytest.MonkeyPatch):
     """Batches of 16 cables on average and shards of 2 kB: a 120-cable site has several
-    batches and split shards."""
+    batches and split shards. Gives the number of batches each index made again had."""
     monkeypatch.setattr(searchplan, "SEARCH_BATCH", 16)
     monkeypatch.setattr(index, "SHARD_BYTES", 2000)
     calls: list[int] = []
     start = searchplan.start
 
-    def spy(pool, batches, keys, mode, progress, jobs=None):
+    def spy(pool, batches, keys, mode, progress, jobs=None, which=None):
         if pool.cache.root.name == ".out.cache":  # the site under test, not the clean builds
-            calls.append(1)
-        return start(pool, batches, keys, mode, progress, jobs)
+            calls.append(len(which) if which is not None else len(keys))  # batches indexed
+        return start(pool, batches, keys, mode, progress, jobs, which)
 
     monkeypatch.setattr(searchplan, "start", spy)
     return calls
@@ -61,13 +61,13 @@ def test_edits_patch_the_index_and_equal_a_clean_build(tmp_path: Path, small_ind
     files = _content(tmp_path)
     out = tmp_path / "out"
     build(tmp_path / "content", out, Config(), jobs=2)
-    assert small_index == [1]
+    assert len(small_index) == 1
     shards_before = {p.name for p in (out / "search" / "t").rglob("*.js")}
 
     # a subject with new words (a new term, and a term's shard grown past its limit), in one batch
     _edit(files[5], "SUBJECT:", "SUBJECT: ZYXWVUT QUOKKA QUOKKAS " + "ABCDEFG " * 3)
     result = build(tmp_path / "content", out, Config(), jobs=2)
-    assert small_index == [1], "the index was remade, not patched"
+    assert len(small_index) == 1, "the index was remade, not patched"
     assert 0 < result.written < 40
     _same_as_clean(tmp_path, out, "clean1")
 
@@ -76,29 +76,29 @@ def test_edits_patch_the_index_and_equal_a_clean_build(tmp_path: Path, small_ind
     _edit(files[40], "1. ", "1. QUOKKA POTOROO ")
     _edit(files[5], "ZYXWVUT QUOKKA QUOKKAS ", "")
     build(tmp_path / "content", out, Config(), jobs=2)
-    assert small_index == [1]
+    assert len(small_index) == 1
     _same_as_clean(tmp_path, out, "clean2")
 
     # back to the start: the terms added are gone from every shard
     files[40].write_text(body, encoding="utf-8")
     _edit(files[5], "ABCDEFG " * 3, "")
     build(tmp_path / "content", out, Config(), jobs=2)
-    assert small_index == [1]
+    assert len(small_index) == 1
     assert {p.name for p in (out / "search" / "t").rglob("*.js")} == shards_before
     _same_as_clean(tmp_path, out, "clean3")
 
 
-def test_a_new_tag_or_a_new_cable_remakes_the_index(tmp_path: Path, small_index: list[int]) -> None:
+def test_a_new_tag_or_a_cable_fewer_indexes_its_batch_again(tmp_path: Path, small_index: list[int]) -> None:
     files = _content(tmp_path)
     out = tmp_path / "out"
     build(tmp_path / "content", out, Config(), jobs=2)
     _edit(files[9], "TAGS: ", "TAGS: ZZTEST, ")
     build(tmp_path / "content", out, Config(), jobs=2)
-    assert len(small_index) == 2  # a filter file changes: the whole index is made again
+    assert small_index[1:] == [1]  # a filter file changes: the batch's partial is made again
     _same_as_clean(tmp_path, out, "clean1")
     files[20].unlink()
     build(tmp_path / "content", out, Config(), jobs=2)
-    assert len(small_index) == 3  # doc numbers shift
+    assert small_index[2:] == [1]  # doc numbers shift in one batch
     _same_as_clean(tmp_path, out, "clean2")
 
 
@@ -209,6 +209,83 @@ def test_an_add_or_a_delete_indexes_its_own_batch_alone(tmp_path: Path, small_in
     assert len(small_index) == 3
     assert len(_partials(tmp_path) - added) == 1
     assert tree(out) == site
+
+
+def test_adds_and_deletes_patch_their_batches_in_the_index(
+        tmp_path: Path, small_index: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An add or a delete renumbers the docs of its batch only (unless the batch gains or
+    loses a doc-table chunk): the index in ``output/`` is patched in that batch's range
+    (``search/ranges.py``), not merged whole, and is a clean build's. Also for two batches at
+    once, the last batch growing and shrinking, and a cable with a new station, tag and
+    origin added and deleted again (filter and id files made and removed)."""
+    outcomes: list[bool] = []
+    put_ranged = searchplan.put_ranged
+
+    def spy(*args, **kwargs):
+        done = put_ranged(*args, **kwargs)
+        outcomes.append(done is not None)
+        return done
+
+    monkeypatch.setattr(searchplan, "put_ranged", spy)
+    files = _content(tmp_path)
+    content, out = tmp_path / "content", tmp_path / "out"
+    build(content, out, Config(), jobs=2)
+    first_site = tree(out)
+    ids = sorted(p.stem for p in files)
+
+    def copy(source: str, new_id: str, *edits: tuple[str, str]) -> None:
+        text = (content / f"{source}.txt").read_text(encoding="utf-8").replace(source, new_id)
+        for old, new in edits:
+            assert old in text, (source, old)
+            text = text.replace(old, new, 1)
+        (content / f"{new_id}.txt").write_text(text, encoding="utf-8")
+
+    def step(label: str, now: list[str], before: list[str], changed: list[str], jobs: int = 2) -> None:
+        """Build; the index must have been patched when every changed batch kept its range."""
+        outcomes.clear()
+        build(content, out, Config(), jobs=jobs)
+        _same_as_clean(tmp_path, out, f"clean-{label}")
+        keeps = all(_batch_chunks(now, i)[0] == _batch_chunks(before, i)[0]
+                    or _batch_chunks(now, i)[1] == 10**9 for i in changed)
+        if keeps:
+            assert outcomes == [True], f"{label}: the index was merged whole, not patched"
+
+    steps = 0
+    middle = ids[len(ids) // 2]
+    copy(middle, middle + "0")
+    grown = sorted([*ids, middle + "0"])
+    step("add", grown, ids, [middle + "0"])
+    steps += outcomes == [True]
+
+    two = [ids[10] + "0", ids[90] + "0"]
+    copy(ids[10], two[0])
+    copy(ids[90], two[1])
+    both = sorted([*grown, *two])
+    step("two", both, grown, two, jobs=1)  # no workers: the batches' partials made in this process
+    steps += outcomes == [True]
+
+    last = ids[-1]
+    (content / f"{last}.txt").rename(tmp_path / "last.txt")
+    shrunk = [i for i in both if i != last]
+    step("tail-delete", shrunk, both, [shrunk[-1]])
+    assert outcomes == [True], "the last batch shrinking is patched"
+    (tmp_path / "last.txt").rename(content / f"{last}.txt")
+    step("tail-add", both, shrunk, [last])
+    assert outcomes == [True], "the last batch growing is patched"
+
+    stranger = "09ZZQTOWN5"
+    copy(ids[40], stranger, ("TAGS: ", "TAGS: ZZQTAG, "), ("Origin: ", "Origin: Consulate Zzqtown "))
+    step("stranger", sorted([*both, stranger]), both, [stranger])
+    steps += outcomes == [True]
+    assert (out / "search" / "id" / "ZZQTOWN.js").is_file()
+    assert any("zzqtag" in p.name for p in (out / "search" / "f" / "tag").iterdir())
+
+    for name in [stranger, *two, middle + "0"]:
+        (content / f"{name}.txt").unlink()
+    step("back", ids, sorted([*both, stranger]), [stranger, *two, middle + "0"])
+    assert tree(out) == first_site
+    assert not (out / "search" / "id" / "ZZQTOWN.js").exists()
+    assert steps >= 2, "most adds keep their batch's range: the index is patched"
 
 
 def test_batches_are_cut_where_the_ids_say() -> None:

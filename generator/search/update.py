@@ -22,7 +22,7 @@ build then makes the whole index. The result is the bytes a full build would wri
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from . import codec
@@ -32,7 +32,7 @@ from .partials import DOC_CHUNK, FOLDER, Partial, doc_table, posting_pairs
 _PREFIX = 'CablesiteSearch.register("'
 
 
-def _read_script(path: Path) -> object:
+def read_script(path: Path) -> object:
     """The data of one index file (``CablesiteSearch.register("key",DATA);``)."""
     text = path.read_text(encoding="ascii")
     start = text.index('",', len(_PREFIX)) + 2
@@ -54,13 +54,65 @@ def _changed_terms(old: Partial, new: Partial) -> list[str]:
     return sorted(set(out))
 
 
-def _patch_term(current: list[str] | None, docs: frozenset[int], body: dict[int, int], subject: set[int]
-                ) -> list[str] | None:
-    """``[body, subject]`` postings of a term with the docs of ``docs`` replaced; None if empty."""
-    old_body, old_subject = current or ("", "")
-    new_body = codec.splice(old_body, docs, body, weighted=True)
-    new_subject = codec.splice(old_subject, docs, dict.fromkeys(subject, 0), weighted=False)
-    return [new_body, new_subject] if new_body or new_subject else None
+Patch = Callable[[list[str] | None], list[str] | None]
+"""What patches one term's ``[body, subject]`` postings (None: not in the index; so is its result)."""
+
+
+def partial_apply(docs: frozenset[int], body: dict[int, int], subject: set[int]) -> Patch:
+    """What patches a term's ``[body, subject]`` postings (None: not in the index) for the
+    docs of ``docs``: their postings replaced by ``body`` (doc -> weight) and ``subject``; None if empty."""
+
+    def apply(current: list[str] | None) -> list[str] | None:
+        old_body, old_subject = current or ("", "")
+        new_body = codec.splice(old_body, docs, body, weighted=True)
+        new_subject = codec.splice(old_subject, docs, dict.fromkeys(subject, 0), weighted=False)
+        return [new_body, new_subject] if new_body or new_subject else None
+
+    return apply
+
+
+def rewrite_groups(root: Path, shards: set[str], patches: Mapping[str, list[Patch]],
+                   files: dict[str, bytes], removed: list[str]) -> set[str] | None:
+    """Patch terms in the index's shards under ``root``: each term's postings go through its
+    functions of ``patches`` in turn. A shard holds the terms of one group (``index.group_of``): each
+    changed group's shards are read back, patched and cut into shards again by the full
+    build's rule (``index.split_shards``), their bytes put in ``files`` and the shards that
+    are no more in ``removed``. The shard prefixes after it (``shards`` before), or None
+    when a shard cannot be read."""
+    by_group: dict[str, list[str]] = {}
+    for term in sorted(patches):
+        by_group.setdefault(group_of(term), []).append(term)
+    listed: dict[str, list[str]] = {}
+    for prefix in shards:
+        listed.setdefault(group_of(prefix), []).append(prefix)
+    shards = set(shards)
+    for group, terms in sorted(by_group.items()):
+        mine = sorted(listed.get(group, ()))
+        postings: dict[str, list[str]] = {}
+        for prefix in mine:
+            try:
+                data = read_script(root / "t" / prefix[0] / f"t{prefix}.js")
+            except (OSError, ValueError, UnicodeDecodeError):
+                return None
+            if not isinstance(data, dict):
+                return None
+            postings.update(data)
+        for term in terms:
+            value = postings.get(term)
+            for apply in patches[term]:
+                value = apply(value)
+            if value is None:
+                postings.pop(term, None)
+            else:
+                postings[term] = value
+        made = split_shards(postings)
+        for prefix, shard_terms in made:
+            rel, data = shard_file(prefix, {t: postings[t] for t in shard_terms})
+            files[rel] = data
+        new_prefixes = {p for p, _ in made}
+        removed += [f"search/t/{p[0]}/t{p}.js" for p in mine if p not in new_prefixes]
+        shards = (shards - set(mine)) | new_prefixes
+    return shards
 
 
 def patch(output: Path, changes: Iterable[tuple[Partial, Partial]]
@@ -69,12 +121,12 @@ def patch(output: Path, changes: Iterable[tuple[Partial, Partial]]
     from the first to the second; ``None`` when only a full build can say."""
     root = output / "search"
     try:
-        meta = _read_script(root / "meta.js")
+        meta = read_script(root / "meta.js")
     except (OSError, ValueError, UnicodeDecodeError):
         return None
     if not isinstance(meta, dict) or meta.get("version") != VERSION:
         return None
-    changed: dict[str, list[tuple[str, frozenset[int], dict[int, int], set[int]]]] = {}
+    changed: list[tuple[str, frozenset[int], dict[int, int], set[int]]] = []
     chunks: dict[int, dict[int, tuple[str, str]]] = {}
     """Doc-table file -> its changed docs' new (row, text)."""
     for old, new in changes:
@@ -90,38 +142,19 @@ def patch(output: Path, changes: Iterable[tuple[Partial, Partial]]
         span = frozenset(docs)
         for term in _changed_terms(old, new):
             if _term(old, term) != (value := _term(new, term)):
-                changed.setdefault(group_of(term), []).append((term, span, *value))
+                changed.append((term, span, *value))
         for d in docs:
             if old.rows[d] != new.rows[d] or old.texts.get(d) != new.texts.get(d):
                 text = new.texts.get(d, b"").decode("utf-8", "replace")
                 chunks.setdefault(d // DOC_CHUNK, {})[d] = (new.rows[d], text)
     files: dict[str, bytes] = {}
     removed: list[str] = []
-    shards = set(meta["shards"])
-    for group, items in sorted(changed.items()):
-        mine = sorted(p for p in shards if group_of(p) == group)
-        postings: dict[str, list[str]] = {}
-        for prefix in mine:
-            try:
-                data = _read_script(root / "t" / prefix[0] / f"t{prefix}.js")
-            except (OSError, ValueError, UnicodeDecodeError):
-                return None
-            if not isinstance(data, dict):
-                return None
-            postings.update(data)
-        for term, span, body, subject in items:
-            value = _patch_term(postings.get(term), span, body, subject)
-            if value is None:
-                postings.pop(term, None)
-            else:
-                postings[term] = value
-        made = split_shards(postings)
-        for prefix, terms in made:
-            rel, data = shard_file(prefix, {t: postings[t] for t in terms})
-            files[rel] = data
-        new_prefixes = {p for p, _ in made}
-        removed += [f"search/t/{p[0]}/t{p}.js" for p in mine if p not in new_prefixes]
-        shards = (shards - set(mine)) | new_prefixes
+    patches: dict[str, list[Patch]] = {}
+    for term, span, body, subject in changed:  # a term of several batches: each one's patch in turn
+        patches.setdefault(term, []).append(partial_apply(span, body, subject))
+    shards = rewrite_groups(root, set(meta["shards"]), patches, files, removed)
+    if shards is None:
+        return None
     for c, docs_rows in chunks.items():
         made = _patch_chunk(root, c, docs_rows)
         if made is None:
@@ -136,7 +169,7 @@ def patch(output: Path, changes: Iterable[tuple[Partial, Partial]]
 def _patch_chunk(root: Path, c: int, docs: dict[int, tuple[str, str]]) -> tuple[str, bytes] | None:
     """Doc-table file ``c`` as in ``output/``, with the (row, text) of ``docs`` put in."""
     try:
-        current = _read_script(root / "d" / str(c // FOLDER) / f"{c}.js")
+        current = read_script(root / "d" / str(c // FOLDER) / f"{c}.js")
     except (OSError, ValueError, UnicodeDecodeError):
         return None
     if not isinstance(current, list):
