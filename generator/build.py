@@ -47,7 +47,12 @@ from .warm import Warm
 from .workers import BuildError, CacheMiss, Pool, render_task, search_partial_path
 
 PATCH_LIMIT = 2000
-"""Above this many changed files the build makes a fresh tree instead of patching."""
+PATCH_SHARE = 4
+"""Above ``PATCH_LIMIT`` files to write or remove, and a ``1/PATCH_SHARE`` share of the last
+build's files, the build makes a fresh tree instead of patching ``output/``: a fresh tree
+links every unchanged file into it and removes the old tree, which at 251,287 cables (316,000
+files) took 27 s of a one-cable add that rewrote 6,400 listing pages (patching: the few
+thousand files moved in)."""
 SHOWN_DIAGNOSTICS = 200
 
 
@@ -259,7 +264,8 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             if early is not None:  # every cable's page is rendered with its batch's index
                 cable_todo.clear()
             todo = sum(len(j) * (1 + config.cable_json) for j in cable_todo.values()) + len(render_pages) + len(files)
-            mode = "patch" if output.is_dir() and old.pages and todo + len(stale) <= PATCH_LIMIT else "fresh"
+            limit = max(PATCH_LIMIT, len(old.pages) // PATCH_SHARE)
+            mode = "patch" if output.is_dir() and old.pages and todo + len(stale) <= limit else "fresh"
         except BaseException:  # an interrupt too: the staging folder of an early index goes
             if early is not None:
                 write.recover(output)
