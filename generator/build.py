@@ -238,8 +238,9 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         # A few docs changed: a worker patches their index files while this process plans.
         gone = {e.id: e for k in changed_units if k not in new.units for e in old.units[k][0]} \
             if search_batches and patch_batches else {}
-        patching = searchplan.patch(pool, output, kept, search_batches, old.search_batches, patch_batches, gone) \
-            if gone else None
+        patching, partials_kept = searchplan.patch(pool, output, kept, search_batches,
+                                                   (old.search_batches, new.search_batches), patch_batches, gone) \
+            if gone else (None, None)
         ranged = searchplan.renumbered(old.search_batches, new.search_batches) \
             if search_batches and reuse_ok and old.search_key and output.is_dir() and old.pages else None
         """The few batches that changed, whose change may be patched into the index (an add)."""
@@ -323,6 +324,8 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         except BaseException:
             write.recover(output)
             raise
+        if partials_kept is not None:  # it reads the old parses and the last partials: before they go
+            partials_kept()
         if old.units:  # an edited file's old parse is of no more use
             pool.cache.forget([k for k in changed_units if k not in new.units])
         pool.cache.tidy()  # the workers write no more: merge the small packs of earlier edits

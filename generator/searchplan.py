@@ -37,7 +37,14 @@ from .search.index import SearchIndexer
 from .search.partials import DOC_CHUNK, load_cached, unpack
 from .site import CableJob, Rows, TagInfo, cable_job, json_path
 from .table import Table
-from .workers import Pool, index_task, partial_task, search_partial_path, search_patch_task
+from .workers import (
+    Pool,
+    index_task,
+    partial_edit_task,
+    partial_task,
+    search_partial_path,
+    search_patch_task,
+)
 
 SEARCH_BATCH = 1000
 """Documents per partial search index, on average: the partials are cached, so a full index
@@ -294,24 +301,38 @@ def put_files(output: Path, mode: str, files: Iterable[tuple[str, bytes]],
 
 
 def patch(pool: Pool, output: Path, kept: dict[str, Entry], batches: Batches,
-          old_keys: list[str], changed: list[int], gone: dict[str, Entry]
-          ) -> Callable[[], tuple[dict[str, bytes], list[str]] | None]:
+          keys: tuple[list[str], list[str]], changed: list[int], gone: dict[str, Entry]
+          ) -> tuple[Callable[[], tuple[dict[str, bytes], list[str]] | None], Callable[[], None]]:
     """Start making the index files that the few changed docs of ``changed`` batches alter
-    (``search/update.py``) in a worker; the function returned waits for them, or gives None:
-    remake it all. (In a worker, as importing the index's column code and indexing take 0.4 s,
-    which this process spends planning and writing the pages meanwhile.)
+    (``search/update.py``) in a worker; the first function returned waits for them, or gives
+    None: remake it all. (In a worker, as importing the index's column code and indexing take
+    0.4 s, which this process spends planning and writing the pages meanwhile.) The other
+    worker meanwhile caches each batch's partial index under its new key
+    (``workers.partial_edit_task``); the second function waits for that, which must be done
+    before the last partials (``keys``: the batches' last and new keys) are removed.
 
     A changed doc is a cable whose parse is new, its last parse (``gone``) being still in the
     parse cache: both are indexed alone, and ``update.patch`` rewrites the terms and doc
     tables they differ in. The old key of each batch, remade from the old parses, must be the
     one recorded: then these docs are exactly what changed."""
+    old_keys, new_keys = keys
     docs: list[tuple[int, tuple[str, int], tuple[str, int], str]] = []
+    each: list[tuple[str, str, list[tuple[int, tuple[str, int], tuple[str, int], str]]]] = []
     for b in changed:
         batch = batches.ids_of(b)
         mine = [(doc, i) for doc, i in enumerate(batch, batches.starts[b])
                 if i in gone and gone[i].digest != kept[i].digest]
         if not mine or batch_key(batch, ChainMap(gone, kept)) != old_keys[b]:
-            return lambda: None
-        docs += [(doc, (gone[i].unit, gone[i].index), (kept[i].unit, kept[i].index), kept[i].href) for doc, i in mine]
-    return pool.submit(search_patch_task, (output, docs))
+            return (lambda: None), (lambda: None)
+        made = [(doc, (gone[i].unit, gone[i].index), (kept[i].unit, kept[i].index), kept[i].href) for doc, i in mine]
+        docs += made
+        each.append((old_keys[b], new_keys[b], [(doc - batches.starts[b], *rest) for doc, *rest in made]))
+    patching = pool.submit(search_patch_task, (output, docs))
+    keeping = [pool.submit(partial_edit_task, task) for task in each]
+
+    def kept_partials() -> None:
+        for wait in keeping:
+            wait()
+
+    return patching, kept_partials
 

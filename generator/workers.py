@@ -296,6 +296,33 @@ def search_patch_task(task: tuple[Path, list[tuple[int, tuple[str, int], tuple[s
     return update.patch(output, [(partial(olds), partial(news))])
 
 
+def partial_edit_task(task: tuple[str, str, list[tuple[int, tuple[str, int], tuple[str, int], str]]]) -> None:
+    """Keep a batch's cached partial index in step with an edit patched into the index
+    (``searchplan.patch``): its last partial, cached under ``old_key``, with the changed
+    docs' index replaced, cached under ``new_key``; each doc ``(doc in the batch, old parse,
+    new parse, href)``. A later add or delete in the batch patches the index from it
+    (``search/ranges.py``); where it cannot be made, that add merges the index whole."""
+    from .search.partials import dump_cached, edit_cached, load_cached, partial
+
+    old_key, new_key, docs = task
+    cache: Cache = _worker["cache"]  # type: ignore[assignment]
+    olds: list[tuple[int, Cable, str]] = []
+    news: list[tuple[int, Cable, str]] = []
+    for doc, was, now, href in docs:
+        old, new = cache.load_one(*was), cache.load_one(*now)
+        if old is None or new is None:
+            return
+        olds.append((doc, old, href))
+        news.append((doc, new, href))
+    try:
+        made = edit_cached(load_cached(search_partial_path(cache.root, old_key).read_bytes()),
+                           partial(olds), partial(news))
+    except (OSError, ValueError, KeyError, IndexError, TypeError, EOFError):  # not cached, or damaged
+        return
+    if made is not None:
+        write.write_file(search_partial_path(cache.root, new_key), dump_cached(made))
+
+
 def _load(cache: Cache, wanted: list[tuple[str, int]]) -> list[Cable]:
     """The cables ``(unit, position)`` of a task (a search batch, or a unit's pages) from the
     parse cache, in one query; CacheMiss if one is gone."""

@@ -288,6 +288,53 @@ def test_adds_and_deletes_patch_their_batches_in_the_index(
     assert steps >= 2, "most adds keep their batch's range: the index is patched"
 
 
+def test_an_edit_keeps_its_batchs_cached_partial_in_step(
+        tmp_path: Path, small_index: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit patched into the index also caches its batch's partial under the batch's new
+    key (``workers.partial_edit_task``): the same partial as indexing the batch afresh, so that
+    an add in that batch right after the edit patches the index too, not merges it whole."""
+    outcomes: list[bool] = []
+    put_ranged = searchplan.put_ranged
+
+    def spy(*args, **kwargs):
+        done = put_ranged(*args, **kwargs)
+        outcomes.append(done is not None)
+        return done
+
+    monkeypatch.setattr(searchplan, "put_ranged", spy)
+    files = _content(tmp_path)
+    content, out = tmp_path / "content", tmp_path / "out"
+    build(content, out, Config(), jobs=2)
+    before = _partials(tmp_path)
+    _edit(files[30], "SUBJECT:", "SUBJECT: QUOKKA WALLABY")
+    _edit(files[30], "1. ", "1. POTOROO BANDICOOT ")
+    build(content, out, Config(), jobs=2)
+    assert len(small_index) == 1, "the edit was patched into the index"
+    (made,) = _partials(tmp_path) - before
+    path = next((tmp_path / ".out.cache" / "search").rglob(made))
+    kept = partials.load_cached(path.read_bytes())
+    path.unlink()
+    shutil.rmtree(out)  # a new tree: the batch's partial made afresh
+    build(content, out, Config(), jobs=2)
+    fresh = partials.load_cached(path.read_bytes())
+    assert kept.tables == fresh.tables
+    assert partials.unpack(kept.rest) == partials.unpack(fresh.rest)
+
+    copy = files[31].stem + "0"  # in the edited cable's batch
+    (content / f"{copy}.txt").write_text(files[31].read_text(encoding="utf-8").replace(files[31].stem, copy),
+                                         encoding="utf-8")
+    build(content, out, Config(), jobs=2)  # an add
+    calls = len(small_index)
+    _edit(files[31], "SUBJECT:", "SUBJECT: NUMBAT")
+    build(content, out, Config(), jobs=2)  # an edit, patched; its batch's partial kept
+    assert len(small_index) == calls
+    (content / f"{copy}.txt").unlink()
+    outcomes.clear()
+    build(content, out, Config(), jobs=2)  # a delete in the batch edited just before
+    assert outcomes == [True], "the index was merged whole"
+    _same_as_clean(tmp_path, out, "clean")
+
+
 def test_batches_are_cut_where_the_ids_say() -> None:
     """A cut depends on the ids near it, not on how many come before: an added id moves the
     cuts of no other batch here; batches fill whole doc-table chunks."""

@@ -209,13 +209,52 @@ def plain_postings(texts: list[str], docs: list[int]) -> dict[str, tuple[int, by
     for doc, text in zip(docs, texts, strict=True):
         for term, count in term_counts(text).items():
             postings.setdefault(term, []).append((doc, codec.weight(count)))
-    out = {}
-    for term, pairs in postings.items():
-        rest = bytearray()
-        for (p, _), (d, w) in zip(pairs, pairs[1:], strict=False):
-            codec.put(rest, (d - p - 1) << 2 | w)
-        out[term] = (pairs[0][0] << 2 | pairs[0][1], bytes(rest), pairs[-1][0])
-    return out
+    return {term: _body_entry(pairs) for term, pairs in postings.items()}
+
+
+def _body_entry(pairs: list[tuple[int, int]]) -> tuple[int, bytes, int]:
+    """(doc, weight) pairs, docs ascending, as :attr:`Partial.body` holds a term's postings."""
+    rest = bytearray()
+    for (p, _), (d, w) in zip(pairs, pairs[1:], strict=False):
+        codec.put(rest, (d - p - 1) << 2 | w)
+    return pairs[0][0] << 2 | pairs[0][1], bytes(rest), pairs[-1][0]
+
+
+def edit_cached(form: Cached, old: Partial, new: Partial) -> Cached | None:
+    """A batch's cached partial index (numbered from 0) with some docs' index replaced:
+    ``old`` and ``new`` index those docs alone, numbered as in the batch, before and after an
+    edit. None when the edit changed their dates, filters or ids (the batch is then indexed
+    again when its partial is next needed)."""
+    if old.rows.keys() != new.rows.keys() or old.facets != new.facets or old.ids != new.ids or old.days != new.days:
+        return None
+    part = unpack(form.rest)
+    span = set(new.rows)
+    body = dict(part.body)
+    for term in old.body.keys() | new.body.keys():
+        pairs = {d: w for d, w in posting_pairs(*body[term][:2]) if d not in span} if term in body else {}
+        if term in new.body:
+            pairs.update(posting_pairs(*new.body[term][:2]))
+        if pairs:
+            body[term] = _body_entry(sorted(pairs.items()))
+        else:
+            body.pop(term, None)
+    subject = dict(part.subject)
+    for term in old.subject.keys() | new.subject.keys():
+        docs = {d for d in subject.get(term, ()) if d not in span} | set(new.subject.get(term, ()))
+        if docs:
+            subject[term] = array("I", sorted(docs))
+        else:
+            subject.pop(term, None)
+    tables = list(form.tables)
+    for c in sorted({d // DOC_CHUNK for d in span}):
+        entries = json.loads(b"[" + tables[c] + b"]")
+        rows = [None if e is None else (json.dumps(e[:-1], ensure_ascii=True, separators=(",", ":")), e[-1])
+                for e in entries]
+        for d in span:
+            if d // DOC_CHUNK == c:
+                rows[d % DOC_CHUNK] = (new.rows[d], new.texts.get(d, b"").decode("utf-8", "replace"))
+        tables[c] = _table_rows(rows)
+    return Cached(tables, pack(part._replace(body=body, subject=subject)))
 
 
 def partial(docs: list[tuple[int, Cable, str]]) -> Partial:
