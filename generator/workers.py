@@ -284,7 +284,14 @@ def search_patch_task(task: tuple[Path, list[tuple[int, tuple[str, int], tuple[s
     from .search.partials import partial
 
     output, docs = task
-    cache: Cache = _worker["cache"]  # type: ignore[assignment]
+    both = _old_and_new(_worker["cache"], docs)  # type: ignore[arg-type]
+    return update.patch(output, [(partial(both[0]), partial(both[1]))]) if both is not None else None
+
+
+def _old_and_new(cache: Cache, docs: list[tuple[int, tuple[str, int], tuple[str, int], str]]
+                 ) -> tuple[list[tuple[int, Cable, str]], list[tuple[int, Cable, str]]] | None:
+    """The old and the new parse of each doc ``(doc, old parse, new parse, href)``, as
+    ``(doc, cable, href)``; None when a parse is no longer in the cache."""
     olds: list[tuple[int, Cable, str]] = []
     news: list[tuple[int, Cable, str]] = []
     for doc, was, now, href in docs:
@@ -293,7 +300,7 @@ def search_patch_task(task: tuple[Path, list[tuple[int, tuple[str, int], tuple[s
             return None
         olds.append((doc, old, href))
         news.append((doc, new, href))
-    return update.patch(output, [(partial(olds), partial(news))])
+    return olds, news
 
 
 def partial_edit_task(task: tuple[str, str, list[tuple[int, tuple[str, int], tuple[str, int], str]]]) -> None:
@@ -306,17 +313,12 @@ def partial_edit_task(task: tuple[str, str, list[tuple[int, tuple[str, int], tup
 
     old_key, new_key, docs = task
     cache: Cache = _worker["cache"]  # type: ignore[assignment]
-    olds: list[tuple[int, Cable, str]] = []
-    news: list[tuple[int, Cable, str]] = []
-    for doc, was, now, href in docs:
-        old, new = cache.load_one(*was), cache.load_one(*now)
-        if old is None or new is None:
-            return
-        olds.append((doc, old, href))
-        news.append((doc, new, href))
+    both = _old_and_new(cache, docs)
+    if both is None:
+        return
     try:
         made = edit_cached(load_cached(search_partial_path(cache.root, old_key).read_bytes()),
-                           partial(olds), partial(news))
+                           partial(both[0]), partial(both[1]))
     except (OSError, ValueError, KeyError, IndexError, TypeError, EOFError):  # not cached, or damaged
         return
     if made is not None:

@@ -36,6 +36,21 @@ def small_index(monkeypatch: pytest.MonkeyPatch):
     return calls
 
 
+@pytest.fixture
+def outcomes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each index made again was patched in its batches' ranges (``put_ranged``)."""
+    made: list[bool] = []
+    put_ranged = searchplan.put_ranged
+
+    def spy(*args, **kwargs):
+        done = put_ranged(*args, **kwargs)
+        made.append(done is not None)
+        return done
+
+    monkeypatch.setattr(searchplan, "put_ranged", spy)
+    return made
+
+
 def _content(tmp_path: Path) -> list[Path]:
     corpus = need_corpus() / "cablegate-text"
     content = tmp_path / "content"
@@ -212,21 +227,12 @@ def test_an_add_or_a_delete_indexes_its_own_batch_alone(tmp_path: Path, small_in
 
 
 def test_adds_and_deletes_patch_their_batches_in_the_index(
-        tmp_path: Path, small_index: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, small_index: list[int], outcomes: list[bool]) -> None:
     """An add or a delete renumbers the docs of its batch only (unless the batch gains or
     loses a doc-table chunk): the index in ``output/`` is patched in that batch's range
     (``search/ranges.py``), not merged whole, and is a clean build's. Also for two batches at
     once, the last batch growing and shrinking, and a cable with a new station, tag and
     origin added and deleted again (filter and id files made and removed)."""
-    outcomes: list[bool] = []
-    put_ranged = searchplan.put_ranged
-
-    def spy(*args, **kwargs):
-        done = put_ranged(*args, **kwargs)
-        outcomes.append(done is not None)
-        return done
-
-    monkeypatch.setattr(searchplan, "put_ranged", spy)
     files = _content(tmp_path)
     content, out = tmp_path / "content", tmp_path / "out"
     build(content, out, Config(), jobs=2)
@@ -289,19 +295,10 @@ def test_adds_and_deletes_patch_their_batches_in_the_index(
 
 
 def test_an_edit_keeps_its_batchs_cached_partial_in_step(
-        tmp_path: Path, small_index: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, small_index: list[int], outcomes: list[bool]) -> None:
     """An edit patched into the index also caches its batch's partial under the batch's new
     key (``workers.partial_edit_task``): the same partial as indexing the batch afresh, so that
     an add in that batch right after the edit patches the index too, not merges it whole."""
-    outcomes: list[bool] = []
-    put_ranged = searchplan.put_ranged
-
-    def spy(*args, **kwargs):
-        done = put_ranged(*args, **kwargs)
-        outcomes.append(done is not None)
-        return done
-
-    monkeypatch.setattr(searchplan, "put_ranged", spy)
     files = _content(tmp_path)
     content, out = tmp_path / "content", tmp_path / "out"
     build(content, out, Config(), jobs=2)
