@@ -127,6 +127,13 @@ def _table_rows(docs: list[tuple[str, str] | None]) -> bytes:
                     for d in docs).encode("ascii")
 
 
+def table_entries(entries: list) -> list[tuple[str, str] | None]:
+    """A doc table's entries read back (JSON arrays, ``null`` for a gap) as :func:`doc_table`
+    takes them: each doc's row (JSON, as :func:`partial` writes it) and snippet text."""
+    return [None if e is None else (json.dumps(e[:-1], ensure_ascii=True, separators=(",", ":")), e[-1])
+            for e in entries]
+
+
 def table_file(c: int, rows: bytes) -> tuple[str, bytes]:
     """Doc-table file ``c`` holding ``rows`` (:func:`doc_table`'s, between its brackets)."""
     key = f"d/{c // FOLDER}/{c}"
@@ -247,9 +254,7 @@ def edit_cached(form: Cached, old: Partial, new: Partial) -> Cached | None:
             subject.pop(term, None)
     tables = list(form.tables)
     for c in sorted({d // DOC_CHUNK for d in span}):
-        entries = json.loads(b"[" + tables[c] + b"]")
-        rows = [None if e is None else (json.dumps(e[:-1], ensure_ascii=True, separators=(",", ":")), e[-1])
-                for e in entries]
+        rows = table_entries(json.loads(b"[" + tables[c] + b"]"))
         for d in span:
             if d // DOC_CHUNK == c:
                 rows[d % DOC_CHUNK] = (new.rows[d], new.texts.get(d, b"").decode("utf-8", "replace"))

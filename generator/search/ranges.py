@@ -106,14 +106,11 @@ def locate(text: str, lo: int, hi: int, weighted: bool) -> tuple[int, int, int, 
     return (cut if cut >= 0 else len(text)), before, len(text), None
 
 
-_VALUE = {c: i for i, c in enumerate(codec.ALPHABET)}
-
-
 def _plain(text: str) -> Iterator[tuple[int, int]]:
     """(index past it, value) of each number of ``text``, in plain Python."""
     value = shift = 0
     for i, c in enumerate(text):
-        d = _VALUE[c]
+        d = codec._VALUE[c]
         value |= (d & 31) << shift
         if d & 32:
             shift += 5

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from . import codec
 from .index import VERSION, _script, group_of, shard_file, split_shards
-from .partials import DOC_CHUNK, FOLDER, Partial, doc_table, posting_pairs
+from .partials import DOC_CHUNK, FOLDER, Partial, doc_table, posting_pairs, table_entries
 
 _PREFIX = 'CablesiteSearch.register("'
 
@@ -174,8 +174,7 @@ def _patch_chunk(root: Path, c: int, docs: dict[int, tuple[str, str]]) -> tuple[
         return None
     if not isinstance(current, list):
         return None
-    entries = [None if e is None else (json.dumps(e[:-1], ensure_ascii=True, separators=(",", ":")), e[-1])
-               for e in current]
+    entries = table_entries(current)
     for d, entry in docs.items():
         if not 0 <= d - c * DOC_CHUNK < len(entries):
             return None
