@@ -16,7 +16,6 @@ big CSV files). Nothing raises: text that is not a cable gives one error
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -104,7 +103,7 @@ def read_csv(path: str, data: bytes) -> tuple[list[Cable], list[Diagnostic]]:
     problems found; never raises."""
     cables: list[Cable] = []
     diags: list[Diagnostic] = []
-    for cable, found in iter_csv(path, io.BytesIO(data)):
+    for cable, found in _csv_cables(path, csvform.iter_data_rows(data, decode)):
         cables.extend([cable] if cable is not None else [])
         diags.extend(found)
     return cables, diags
@@ -112,7 +111,10 @@ def read_csv(path: str, data: bytes) -> tuple[list[Cable], list[Diagnostic]]:
 
 def iter_csv(path: str, stream: BinaryIO) -> Iterator[tuple[Cable | None, list[Diagnostic]]]:
     """Each row of a ``cables.csv`` stream as ``(cable or None, diagnostics)``, in constant memory."""
-    rows = csvform.iter_rows(stream, decode)
+    return _csv_cables(path, csvform.iter_rows(stream, decode))
+
+
+def _csv_cables(path: str, rows: Iterator[csvform.Row]) -> Iterator[tuple[Cable | None, list[Diagnostic]]]:
     while True:
         try:
             number, fields, problem = next(rows)
