@@ -8,6 +8,10 @@ else the cables in ``content/``) into memory, then times, in this process, best 
 with the code):
 
 - ``parse``: ``generator.parse.read`` of each file's bytes;
+- ``csv``: ``generator.parse.read_csv`` of the same cables as rows of a ``cables.csv``
+  (the release's layout, as ``benchmarks.synth`` writes it), in ranges of 200 rows as the
+  build reads the file (``csvranges.py``), and of it
+- ``csv-rows``: the rows read from those bytes (``csvform.iter_data_rows``), not parsed;
 - ``page``: the whole cable page (``Renderer.cable``: the view's REF list unresolved,
   no backlinks), and of it
 - ``blocks``: the body's structure (``generator.parse.body.blocks``),
@@ -21,6 +25,7 @@ Prints milliseconds per cable. A cold build spends about two thirds of its CPU i
 from __future__ import annotations
 
 import argparse
+import io
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,9 +34,10 @@ from generator import parse, render
 from generator.lexer import telegram_html
 from generator.model import Cable
 from generator.parse.body import blocks
+from generator.parse.forms import csvform
 from generator.views import CableView, PageContext, RefView, SiteInfo, TagInfo
 
-from .synth import source_files
+from .synth import csv_created, csv_writer, source_files, split_header
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -42,6 +48,20 @@ def _view(cable: Cable) -> CableView:
     return CableView(cable, refs, (), None, None, tags, "", "", "")
 
 
+def csv_ranges(cables: list[Cable], size: int = 200) -> list[bytes]:
+    """The cables as rows of ``cables.csv``, ``size`` rows a range."""
+    out = []
+    for start in range(0, len(cables), size):
+        f = io.StringIO()
+        writer = csv_writer(f)
+        for n, c in enumerate(cables[start:start + size], start + 1):
+            header, body = split_header(c.original or c.body)
+            created = csv_created(c.created) if c.created else "1/1/2000 0:00"
+            writer.writerow([str(n), created, c.id, c.origin, c.classification, "", header, body])
+        out.append(f.getvalue().encode("utf-8"))
+    return out
+
+
 def measure(files: list[Path], repeat: int = 3) -> dict[str, float]:
     """Milliseconds per cable of each piece, best of ``repeat`` passes."""
     data = [(p.name, p.read_bytes()) for p in files]
@@ -50,8 +70,11 @@ def measure(files: list[Path], repeat: int = 3) -> dict[str, float]:
     renderer = render.Renderer(REPO / "themes" / "default", site)
     page = PageContext("cable/2007/10/07USNATO577.html", "../../../", site)
     views = [_view(c) for c in cables]
+    ranges = csv_ranges(cables)
     pieces: dict[str, tuple[Callable[[], object], int]] = {
         "parse": (lambda: [parse.read(name, raw) for name, raw in data], len(data)),
+        "csv": (lambda: [parse.read_csv("cables.csv", r) for r in ranges], len(cables)),
+        "csv-rows": (lambda: [list(csvform.iter_data_rows(r, parse.decode)) for r in ranges], len(cables)),
         "page": (lambda: [renderer.cable(page, v) for v in views], len(views)),
         "blocks": (lambda: [blocks(c.body) for c in cables], len(cables)),
         "body": (lambda: [render.body_html(blocks(c.body), {}) for c in cables], len(cables)),

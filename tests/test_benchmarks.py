@@ -249,9 +249,22 @@ def test_pagecost_prints_ms_a_cable_for_each_piece(capsys: pytest.CaptureFixture
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("# ")
     figures = {line.split()[0]: float(line.split()[1]) for line in lines[1:]}
-    assert list(figures) == ["parse", "page", "blocks", "body", "telegram"]
+    assert list(figures) == ["parse", "csv", "csv-rows", "page", "blocks", "body", "telegram"]
     assert all(ms > 0 for ms in figures.values())
     assert figures["page"] > figures["telegram"] and figures["body"] > figures["blocks"]
+    assert figures["csv"] > figures["csv-rows"]
+
+
+def test_pagecost_times_the_same_cables_as_csv_rows() -> None:
+    from benchmarks import pagecost
+    from benchmarks.synth import source_files
+    from generator import parse
+
+    cables = [c for p in source_files()[:30] for c in parse.read(p.name, p.read_bytes())[0]]
+    ranges = pagecost.csv_ranges(cables, size=7)
+    assert len(ranges) == -(-len(cables) // 7) and cables
+    again = [c for r in ranges for c in parse.read_csv("cables.csv", r)[0]]
+    assert [(c.id, c.subject, c.tags) for c in again] == [(c.id, c.subject, c.tags) for c in cables]
 
 
 def test_search_cost_compares_builds_with_and_without_the_index(capsys: pytest.CaptureFixture) -> None:

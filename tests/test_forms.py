@@ -249,3 +249,18 @@ def test_csv_fields_with_escapes() -> None:
     assert split_record(record[:-1]) is None  # the last field never closes
     assert split_record(record.replace(r'\"quoted\"', '"quoted"')) is None  # bare quote inside
     assert split_record(record + ',"ninth"') is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Identifier: 07X1\nOrigin: Embassy X\n\nVZCZC\nFM X\n", ({"id": "07X1", "origin": "Embassy X"}, "VZCZC\nFM X")),
+    ("\ufeffIdentifier: 07X1\n \t\nbody", ({"id": "07X1"}, "body")),  # a blank line of spaces
+    ("Identifier: 07X1\nbody\n", ({"id": "07X1"}, "body")),  # no blank line
+    ("Identifier: 07X1\n\n\nbody", ({"id": "07X1"}, "\nbody")),  # one blank line taken, no more
+    ("Identifier: 07X1", ({"id": "07X1"}, "")),
+    ("Identifier: 07X1\n", ({"id": "07X1"}, "")),
+    ("Origin: Embassy X\n\nbody", None),  # no id
+])
+def test_key_lines_then_the_telegram(text: str, expected: object) -> None:
+    from generator.parse.forms.cablegate_text import read_key_lines
+
+    assert read_key_lines(text) == expected

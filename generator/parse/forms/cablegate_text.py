@@ -58,21 +58,32 @@ def looks_like_seed(text: str) -> bool:
 
 
 def read_key_lines(text: str) -> tuple[dict[str, str], str] | None:
-    """Metadata from the ``Key: value`` lines and the telegram after the blank line."""
+    """Metadata from the ``Key: value`` lines and the telegram after the blank line.
+
+    The lines are taken one at a time from the start (the text is not split into its
+    hundred-odd lines and joined again for the five at its head)."""
     meta: dict[str, str] = {}
-    lines = text.lstrip("\ufeff").split("\n")
-    i = 0
-    while i < len(lines):
-        m = _KEY_LINE.match(lines[i])
+    text = text.lstrip("\ufeff")
+    find = text.find
+    pos = 0
+    while True:
+        end = find("\n", pos)
+        line = text[pos:] if end < 0 else text[pos:end]
+        m = _KEY_LINE.match(line)
         if not m:
             break
         meta[LABELS[m.group(1).lower()]] = m.group(2)
-        i += 1
+        if end < 0:
+            pos = len(text)
+            break
+        pos = end + 1
     if "id" not in meta:
         return None
-    if i < len(lines) and not lines[i].strip():
-        i += 1
-    return meta, "\n".join(lines[i:]).rstrip("\n")
+    if pos < len(text):  # the blank line after the key lines
+        end = find("\n", pos)
+        if not (text[pos:] if end < 0 else text[pos:end]).strip():
+            pos = len(text) if end < 0 else end + 1
+    return meta, text[pos:].rstrip("\n")
 
 
 def read_seed(text: str) -> tuple[dict[str, str], str] | None:
