@@ -79,13 +79,16 @@ def iter_data_rows(data: bytes, decode: Callable[[bytes], str]) -> Iterator[Row]
 
     The bytes are decoded at once where that gives the lines :func:`iter_rows` would
     decode one by one (``decode`` works a line at a time, but a lone CR becomes a line
-    break and a byte-order mark is dropped only at a line's start)."""
+    break and a byte-order mark is dropped only at a line's start). A generator, as
+    :func:`iter_rows`: what goes wrong is raised by ``next``, where the caller reports it."""
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
-        return iter_rows(io.BytesIO(data), decode)
+        yield from iter_rows(io.BytesIO(data), decode)
+        return
     text = decode(data)
     if "\ufeff" in text:
-        return iter_rows(io.BytesIO(data), decode)
-    return _text_rows(text)
+        yield from iter_rows(io.BytesIO(data), decode)
+        return
+    yield from _text_rows(text)
 
 
 def _record_at(text: str, pos: int) -> tuple[list[str], int] | None:
