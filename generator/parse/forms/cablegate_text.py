@@ -57,6 +57,12 @@ def looks_like_seed(text: str) -> bool:
     return len(head) >= 2 and head[0].strip() == "Identifier" and head[1].strip() in ("Created", "Released")
 
 
+def _line_at(text: str, pos: int) -> tuple[str, int]:
+    """The line of ``text`` starting at ``pos`` and where the next starts (the end: ``("", len)``)."""
+    end = text.find("\n", pos)
+    return (text[pos:], len(text)) if end < 0 else (text[pos:end], end + 1)
+
+
 def read_key_lines(text: str) -> tuple[dict[str, str], str] | None:
     """Metadata from the ``Key: value`` lines and the telegram after the blank line.
 
@@ -64,25 +70,19 @@ def read_key_lines(text: str) -> tuple[dict[str, str], str] | None:
     hundred-odd lines and joined again for the five at its head)."""
     meta: dict[str, str] = {}
     text = text.lstrip("\ufeff")
-    find = text.find
     pos = 0
-    while True:
-        end = find("\n", pos)
-        line = text[pos:] if end < 0 else text[pos:end]
+    while True:  # at the end the line is "", which is no key line
+        line, after = _line_at(text, pos)
         m = _KEY_LINE.match(line)
         if not m:
             break
         meta[LABELS[m.group(1).lower()]] = m.group(2)
-        if end < 0:
-            pos = len(text)
-            break
-        pos = end + 1
+        pos = after
     if "id" not in meta:
         return None
-    if pos < len(text):  # the blank line after the key lines
-        end = find("\n", pos)
-        if not (text[pos:] if end < 0 else text[pos:end]).strip():
-            pos = len(text) if end < 0 else end + 1
+    line, after = _line_at(text, pos)
+    if not line.strip():  # the blank line after the key lines
+        pos = after
     return meta, text[pos:].rstrip("\n")
 
 
