@@ -238,8 +238,9 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         # A few docs changed: a worker patches their index files while this process plans.
         gone = {e.id: e for k in changed_units if k not in new.units for e in old.units[k][0]} \
             if search_batches and patch_batches else {}
-        patching, partials_kept = searchplan.patch(pool, output, kept, search_batches,
-                                                   (old.search_batches, new.search_batches), patch_batches, gone) \
+        search_keys = (old.search_batches, new.search_batches)
+        """Each search batch's last and new key."""
+        patching, partials_kept = searchplan.patch(pool, output, kept, search_batches, search_keys, patch_batches, gone) \
             if gone else (None, None)
         ranged = searchplan.renumbered(old.search_batches, new.search_batches) \
             if search_batches and reuse_ok and old.search_key and output.is_dir() and old.pages else None
@@ -290,7 +291,6 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                 prepared()
                 indexing = searchplan.start(pool, search_batches, new.search_batches, mode, progress, which=ranged)
             # the index's files are written while the workers still render
-            search_keys = (old.search_batches, new.search_batches)
             changed = searchplan.remake(pool, output, cache_root, mode, progress, search_batches, search_keys,  # type: ignore[arg-type]
                                         ranged, indexing, old.pages, keys) if indexing is not None else []
             changed += [item for res in rendering for item in res]

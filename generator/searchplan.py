@@ -224,17 +224,11 @@ def remake(pool: Pool, output: Path, cache_root: Path, mode: str, progress: bool
     return put(output, mode, merge(parts or start(pool, batches, new_keys, mode, progress)), record)
 
 
-def prepare(pool: Pool, batches: Batches, keys: list[str], which: list[int]) -> Callable[[], None]:
+def prepare(pool: Pool, batches: Batches, keys: list[str], which: list[int]) -> Callable[[], object]:
     """Make and cache the partial indexes of the batches ``which`` in the workers now (an
     add's batch: a second or more of a worker's time, while this process plans the pages);
     the function returned waits for them."""
-    waits = [pool.submit(partial_task, (batches[b], keys[b])) for b in which]
-
-    def wait() -> None:
-        for each in waits:
-            each()
-
-    return wait
+    return pool.submit_all(partial_task, [(batches[b], keys[b]) for b in which])
 
 
 def renumbered(old_keys: list[str], keys: list[str]) -> list[int] | None:
@@ -302,7 +296,7 @@ def put_files(output: Path, mode: str, files: Iterable[tuple[str, bytes]],
 
 def patch(pool: Pool, output: Path, kept: dict[str, Entry], batches: Batches,
           keys: tuple[list[str], list[str]], changed: list[int], gone: dict[str, Entry]
-          ) -> tuple[Callable[[], tuple[dict[str, bytes], list[str]] | None], Callable[[], None]]:
+          ) -> tuple[Callable[[], tuple[dict[str, bytes], list[str]] | None], Callable[[], object]]:
     """Start making the index files that the few changed docs of ``changed`` batches alter
     (``search/update.py``) in a worker; the first function returned waits for them, or gives
     None: remake it all. (In a worker, as importing the index's column code and indexing take
@@ -327,12 +321,5 @@ def patch(pool: Pool, output: Path, kept: dict[str, Entry], batches: Batches,
         made = [(doc, (gone[i].unit, gone[i].index), (kept[i].unit, kept[i].index), kept[i].href) for doc, i in mine]
         docs += made
         each.append((old_keys[b], new_keys[b], [(doc - batches.starts[b], *rest) for doc, *rest in made]))
-    patching = pool.submit(search_patch_task, (output, docs))
-    keeping = [pool.submit(partial_edit_task, task) for task in each]
-
-    def kept_partials() -> None:
-        for wait in keeping:
-            wait()
-
-    return patching, kept_partials
+    return pool.submit(search_patch_task, (output, docs)), pool.submit_all(partial_edit_task, each)
 

@@ -407,6 +407,11 @@ class Pool:
             return lambda: fn(arg)
         return self.pool.apply_async(fn, (arg,)).get
 
+    def submit_all(self, fn: Callable[[Any], T], args: Iterable[Any]) -> Callable[[], list[T]]:
+        """:meth:`submit` of ``fn`` for each of ``args``; the function returned waits for all."""
+        waits = [self.submit(fn, arg) for arg in args]
+        return lambda: [wait() for wait in waits]
+
     def imap(self, fn, tasks: Iterable, progress: bool, label: str, total: int | None = None,
              chunksize: int | None = None, inline: bool = True) -> Iterable:
         """``fn`` over ``tasks`` in the workers, results in order; ``total`` counts ``tasks``

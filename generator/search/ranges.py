@@ -28,7 +28,7 @@ import numpy as np
 from . import codec
 from .index import VERSION, _facet_file, _script
 from .partials import DOC_CHUNK, FOLDER, Partial
-from .update import Patch, read_script, rewrite_groups
+from .update import Patch, read_script, rewrite_groups, term_patch
 
 LONG = 256
 """Characters of postings from which :func:`locate` decodes with NumPy (a call costs tens of
@@ -214,14 +214,8 @@ def _term_patch(start: int, hi: int, body: tuple[int, bytes, int] | None, subjec
     ``body`` and ``subject`` entries, numbered from 0; None where the batch lacks the term)."""
     run = ((start + (body[0] >> 2), body[0] & 3), body[1], start + body[2]) if body else (None, b"", -1)
     subject_run = _docs_run(subject or (), start)
-
-    def apply(current: list[str] | None) -> list[str] | None:
-        old_body, old_subject = current or ("", "")
-        new_body = replace(old_body, start, hi, *run, weighted=True)
-        new_subject = replace(old_subject, start, hi, *subject_run, weighted=False)
-        return [new_body, new_subject] if new_body or new_subject else None
-
-    return apply
+    return term_patch(lambda text: replace(text, start, hi, *run, weighted=True),
+                      lambda text: replace(text, start, hi, *subject_run, weighted=False))
 
 
 def _patch_facets(root: Path, meta: dict, spans: list, files: dict[str, bytes], removed: list[str]) -> bool | None:

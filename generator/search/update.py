@@ -58,17 +58,24 @@ Patch = Callable[[list[str] | None], list[str] | None]
 """What patches one term's ``[body, subject]`` postings (None: not in the index; so is its result)."""
 
 
-def partial_apply(docs: frozenset[int], body: dict[int, int], subject: set[int]) -> Patch:
-    """What patches a term's ``[body, subject]`` postings (None: not in the index) for the
-    docs of ``docs``: their postings replaced by ``body`` (doc -> weight) and ``subject``; None if empty."""
+def term_patch(body: Callable[[str], str], subject: Callable[[str], str]) -> Patch:
+    """What patches a term's ``[body, subject]`` postings (None: not in the index) by a
+    function of each list (``""`` for none); None when both come out empty."""
 
     def apply(current: list[str] | None) -> list[str] | None:
         old_body, old_subject = current or ("", "")
-        new_body = codec.splice(old_body, docs, body, weighted=True)
-        new_subject = codec.splice(old_subject, docs, dict.fromkeys(subject, 0), weighted=False)
+        new_body, new_subject = body(old_body), subject(old_subject)
         return [new_body, new_subject] if new_body or new_subject else None
 
     return apply
+
+
+def partial_apply(docs: frozenset[int], body: dict[int, int], subject: set[int]) -> Patch:
+    """What patches a term's postings for the docs of ``docs``: their postings replaced by
+    ``body`` (doc -> weight) and ``subject``."""
+    in_subject = dict.fromkeys(subject, 0)
+    return term_patch(lambda text: codec.splice(text, docs, body, weighted=True),
+                      lambda text: codec.splice(text, docs, in_subject, weighted=False))
 
 
 def rewrite_groups(root: Path, shards: set[str], patches: Mapping[str, list[Patch]],
