@@ -178,13 +178,26 @@ def bench_source(n: int, source: str, archive: Path, work: Path, args: argparse.
     edited = csv_path if source == "csv" else target.text_path
     started = time.perf_counter()
     grown = 0
+    footprint = 0
+    """Most bytes of disk a run took (its output, build record and caches)."""
     try:
         for run in range(args.runs):
             if run and time.perf_counter() - started > args.budget:
                 break
             discard(place, work)
+            free = shutil.disk_usage(work).free
+            if footprint and free < 2 * footprint:
+                # the trash would fill the disk: a build of the release failed with ENOSPC
+                # on its sixth run (74 GB free, ~12 GB a run); this run follows a deletion
+                empty_trash(work)
+                print(f"# trash emptied before {source} run {run + 1} of N = {n:,}: "
+                      f"{free / 2**30:.1f} GiB free, a run takes up to {footprint / 2**30:.1f} GiB",
+                      flush=True)
+                free = shutil.disk_usage(work).free
             place.mkdir(parents=True)
-            if not timed(cmd, out, rows["cold"], args.mem_limit, args.code):
+            ok = timed(cmd, out, rows["cold"], args.mem_limit, args.code)
+            footprint = max(footprint, free - shutil.disk_usage(work).free)
+            if not ok:
                 break
             # a failed incremental step is reported in its row; the next steps still run
             timed(cmd, out, rows["no-change"], args.mem_limit, args.code)

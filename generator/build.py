@@ -404,8 +404,9 @@ def run_build(args, hold: list[object] | None = None) -> int:
         print(f"cablesite: error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"cablesite: error: {exc.strerror or exc}: {exc.filename or ''} (output left as it was)",
-              file=sys.stderr)
+        # (a write() that fails names no file: "No space left on device (output left as it was)")
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"cablesite: error: {exc.strerror or exc}{where} (output left as it was)", file=sys.stderr)
         return 1
     report(result)
     if result.errors and args.strict or result.warnings and args.strict:

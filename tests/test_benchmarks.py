@@ -200,6 +200,38 @@ def test_alternate_puts_a_hugo_build_after_each_run(tmp_path: Path, capsys: pyte
     assert any(line.startswith(f"N={N:,}: cablesite text cold") for line in out.splitlines())
 
 
+def test_trash_is_emptied_before_a_run_that_could_fill_the_disk(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Earlier runs' outputs wait in the trash (deleting them would slow the next cold build), but
+    not when the disk could not hold one run more: a stand-in disk of 100 units, 30 a run."""
+    need_corpus()
+    import shutil as real_shutil
+
+    from benchmarks import run as bench_run
+
+    work = tmp_path / "work"
+    place = work / str(N) / "build-text" / "output"
+
+    def disk_usage(path: object) -> real_shutil._ntuple_diskusage:  # type: ignore[name-defined]
+        trash = work / "trash"
+        used = 30 * (len(list(trash.iterdir())) if trash.is_dir() else 0) + 30 * place.is_dir()
+        return real_shutil._ntuple_diskusage(100, used, 100 - used)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(bench_run.shutil, "disk_usage", disk_usage)
+    fake = tmp_path / "fake_build.py"
+    fake.write_text(FAKE_BUILD)
+    code = run_main(["--sizes", str(N), "--runs", "3", "--work", str(work), "--sources", "text",
+                     "--build-cmd", f"{sys.executable} {fake} {{content}} {{output}}"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    notes = [line for line in out.splitlines() if line.startswith("# trash emptied")]
+    # run 2 starts with 70 units free (enough for two runs), run 3 with 40: emptied then only
+    assert notes == [f"# trash emptied before text run 3 of N = {N}: 0.0 GiB free, a run takes up to 0.0 GiB"]
+    rows = {line.split("|")[3].strip(): line.split("|")[5].strip() for line in out.splitlines()
+            if line.startswith(f"| {N} ")}
+    assert rows["cold"] == "3"
+
+
 def _build_available(tmp: Path) -> str:
     """Why the real build cannot be benchmarked yet ("" when it can): it must build content/."""
     probe = subprocess.run(

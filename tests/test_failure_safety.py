@@ -186,8 +186,9 @@ class DiskFull:
     """A writer (``write_file``, or ``_stage`` of the staging tree) that fails with ENOSPC after
     ``after`` calls that count (all but the manifest); ``shared`` shares another one's count."""
 
-    def __init__(self, real, after: int, only_manifest: bool = False, shared: DiskFull | None = None) -> None:
-        self.real, self.after, self.only_manifest = real, after, only_manifest
+    def __init__(self, real, after: int, only_manifest: bool = False, shared: DiskFull | None = None,
+                 named: bool = True) -> None:
+        self.real, self.after, self.only_manifest, self.named = real, after, only_manifest, named
         self._count = shared._count if shared else [0]
 
     @property
@@ -198,6 +199,8 @@ class DiskFull:
         if (os.path.basename(path) in ("manifest.marshal", "journal.marshal")) == self.only_manifest:
             self._count[0] += 1
             if self.calls > self.after:
+                if not self.named:  # as a write() to an open file fails: no file name
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         self.real(path, data)
 
@@ -254,6 +257,23 @@ def test_full_disk_keeps_previous_output(tmp_path: Path, monkeypatch: pytest.Mon
     assert code == 0, stderr
     page = (output / "cable" / "2009" / "01" / "09ROME5.html").read_text()
     assert ("CABLE FIVE" in page) == (mode == "patch") and ("Renamed archive" in page) == (mode == "fresh")
+
+
+def test_full_disk_in_a_write_that_names_no_file_says_so_in_one_line(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write() to an open file that fails gives no file name: the line says what happened,
+    without an empty name after it."""
+    content = small_content(tmp_path)
+    output = tmp_path / "output"
+    assert run_cli(content, output)[0] == 0
+    before = tree(output)
+    edited = content / "good" / "09ROME5.txt"
+    edited.write_text(edited.read_text().replace("CABLE 5", "CABLE FIVE"), encoding="utf-8")
+    monkeypatch.setattr(write, "write_file", DiskFull(write.write_file, 0, named=False))
+    code, stderr = run_cli(content, output)
+    assert code == 1
+    assert stderr.strip() == "cablesite: error: No space left on device (output left as it was)"
+    assert tree(output) == before
 
 
 def test_full_disk_at_the_manifest_says_what_happened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
