@@ -225,6 +225,18 @@ def small_content(tmp_path: Path) -> Path:
     return content
 
 
+def built_then_edited(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
+    """:func:`small_content` built, then one of its cables edited: the content, the output and
+    the output's files as the build left them."""
+    content = small_content(tmp_path)
+    output = tmp_path / "output"
+    assert run_cli(content, output)[0] == 0
+    before = tree(output)
+    edited = content / "good" / "09ROME5.txt"
+    edited.write_text(edited.read_text().replace("CABLE 5", "CABLE FIVE"), encoding="utf-8")
+    return content, output, before
+
+
 @pytest.mark.parametrize("after", [0, 1, 5, 10])
 @pytest.mark.parametrize("mode", ["patch", "fresh"])
 def test_full_disk_keeps_previous_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str,
@@ -263,12 +275,7 @@ def test_full_disk_in_a_write_that_names_no_file_says_so_in_one_line(tmp_path: P
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """A write() to an open file that fails gives no file name: the line says what happened,
     without an empty name after it."""
-    content = small_content(tmp_path)
-    output = tmp_path / "output"
-    assert run_cli(content, output)[0] == 0
-    before = tree(output)
-    edited = content / "good" / "09ROME5.txt"
-    edited.write_text(edited.read_text().replace("CABLE 5", "CABLE FIVE"), encoding="utf-8")
+    content, output, before = built_then_edited(tmp_path)
     monkeypatch.setattr(write, "write_file", DiskFull(write.write_file, 0, named=False))
     code, stderr = run_cli(content, output)
     assert code == 1
@@ -277,12 +284,7 @@ def test_full_disk_in_a_write_that_names_no_file_says_so_in_one_line(tmp_path: P
 
 
 def test_full_disk_at_the_manifest_says_what_happened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    content = small_content(tmp_path)
-    output = tmp_path / "output"
-    assert run_cli(content, output)[0] == 0
-    before = tree(output)
-    edited = content / "good" / "09ROME5.txt"
-    edited.write_text(edited.read_text().replace("CABLE 5", "CABLE FIVE"), encoding="utf-8")
+    content, output, before = built_then_edited(tmp_path)
     monkeypatch.setattr(write, "write_file", DiskFull(write.write_file, 0, only_manifest=True))
     code, stderr = run_cli(content, output)
     assert code == 1 and "No space left on device" in stderr
