@@ -30,10 +30,14 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from . import edits, hugo_site, measure, synth
+
+T = TypeVar("T")
 
 WORK = Path(__file__).resolve().parent / "work"
 REPO = Path(__file__).resolve().parents[1]
@@ -143,6 +147,34 @@ def empty_trash(work: Path) -> None:
     shutil.rmtree(work / "trash", ignore_errors=True)
 
 
+class DiskRoom:
+    """The most disk one build has taken in ``work`` (its output, build record and caches), and
+    room made for the next: the kept outputs of the trash filled the disk once (a build of the
+    release failed with ENOSPC on its sixth run: 74 GB free, ~12 GB a run)."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.most = 0
+        """Bytes of disk the largest build measured so far took."""
+
+    def measure(self, build: Callable[[], T]) -> T:
+        """``build()``, the disk it took counted."""
+        free = shutil.disk_usage(self.work).free
+        try:
+            return build()
+        finally:
+            self.most = max(self.most, free - shutil.disk_usage(self.work).free)
+
+    def make(self, factor: float) -> int | None:
+        """Empty the trash when less than ``factor`` times the most a build took is free; the
+        free bytes found then (the next build follows a deletion), or ``None``."""
+        free = shutil.disk_usage(self.work).free
+        if self.most and free < factor * self.most:
+            empty_trash(self.work)
+            return free
+        return None
+
+
 def build_cmd(template: str, content: Path, output: Path, jobs: int) -> list[str]:
     return template.format(python=sys.executable, content=content, output=output, jobs=jobs).split()
 
@@ -178,26 +210,19 @@ def bench_source(n: int, source: str, archive: Path, work: Path, args: argparse.
     edited = csv_path if source == "csv" else target.text_path
     started = time.perf_counter()
     grown = 0
-    footprint = 0
-    """Most bytes of disk a run took (its output, build record and caches)."""
+    room = DiskRoom(work)
     try:
         for run in range(args.runs):
             if run and time.perf_counter() - started > args.budget:
                 break
             discard(place, work)
-            free = shutil.disk_usage(work).free
-            if footprint and free < 2 * footprint:
-                # the trash would fill the disk: a build of the release failed with ENOSPC
-                # on its sixth run (74 GB free, ~12 GB a run); this run follows a deletion
-                empty_trash(work)
+            free = room.make(2)
+            if free is not None:  # this run follows a deletion
                 print(f"# trash emptied before {source} run {run + 1} of N = {n:,}: "
-                      f"{free / 2**30:.1f} GiB free, a run takes up to {footprint / 2**30:.1f} GiB",
+                      f"{free / 2**30:.1f} GiB free, a run takes up to {room.most / 2**30:.1f} GiB",
                       flush=True)
-                free = shutil.disk_usage(work).free
             place.mkdir(parents=True)
-            ok = timed(cmd, out, rows["cold"], args.mem_limit, args.code)
-            footprint = max(footprint, free - shutil.disk_usage(work).free)
-            if not ok:
+            if not room.measure(lambda: timed(cmd, out, rows["cold"], args.mem_limit, args.code)):
                 break
             # a failed incremental step is reported in its row; the next steps still run
             timed(cmd, out, rows["no-change"], args.mem_limit, args.code)

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .run import discard, empty_trash, snapshot
+from .run import DiskRoom, discard, snapshot
 
 
 def cold_build(content: Path, theme: Path, work: Path, jobs: int, code: Path) -> tuple[float, float, float]:
@@ -69,14 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         themes = {"with search": code / "themes" / "default", "without search": plain}
         times: dict[str, list[tuple[float, float, float]]] = {k: [] for k in themes}
         deleted_before: dict[str, list[int]] = {k: [] for k in themes}
-        footprint = 0  # the most disk a build's output and cache took
+        room = DiskRoom(work)
 
         def measured(theme: Path) -> tuple[float, float, float]:
-            nonlocal footprint
-            free = shutil.disk_usage(work).free
-            figures = cold_build(args.content.resolve(), theme, work, args.jobs, code)
-            footprint = max(footprint, free - shutil.disk_usage(work).free)
-            return figures
+            return room.measure(lambda: cold_build(args.content.resolve(), theme, work, args.jobs, code))
 
         for _ in range(args.warmup):  # the without-search theme: its output is the smaller
             wall = measured(themes["without search"])[0]
@@ -89,8 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                 # --settle seconds after the deletion: ext4 without a journal skips an inode
                 # deleted less than 60 s ago, 360 s when its inode table block is still dirty
                 # (fs/ext4/ialloc.c, recently_deleted), and a build then creates its files slowly.
-                if shutil.disk_usage(work).free < footprint * 1.1:
-                    empty_trash(work)
+                if room.make(1.1) is not None:
                     subprocess.run(["sync"], check=False)
                     time.sleep(args.settle)
                     deleted_before[name].append(len(times[name]))
