@@ -64,10 +64,12 @@ def cuts(ids: Sequence[str]) -> list[int]:
     every other batch, and so its cached partial index, as it was (cut every 1,000 ids, an
     add shifted every later batch by one and the build indexed them all again). On the
     release's ids: 267 batches; 30 adds at random places changed 1.03 batches each."""
+    if not ids:  # an archive of no cables (every input malformed): no batch
+        return []
     every, least, most = SEARCH_BATCH * 3 // 5, SEARCH_BATCH * 2 // 5, SEARCH_BATCH * 2
     crcs = map(zlib.crc32, map(str.encode, ids))
     marked = [i for i, c in enumerate(crcs) if c % every == 0]
-    out = [0] if ids else []
+    out = [0]
     for at in [*marked, len(ids)]:
         while at - out[-1] > most:
             out.append(out[-1] + most)
@@ -93,7 +95,7 @@ class Batches(Sequence):
         self.cuts = known if known is not None else cuts(ids)
         """Index in ``ids`` of each batch's first id (``known``: those of the last build, whose
         ids these are; :func:`cuts` takes 0.1 s of an edit of the release)."""
-        ends = [*self.cuts[1:], len(ids)]
+        ends = [*self.cuts[1:], len(ids)] if self.cuts else []
         self.starts = list(accumulate((-(-(b - a) // DOC_CHUNK) * DOC_CHUNK
                                        for a, b in zip(self.cuts, ends, strict=True)), initial=0))[:-1]
         """Each batch's first doc number."""

@@ -251,6 +251,42 @@ def test_cli_build_summary_and_strict(tmp_path: Path) -> None:
     assert strict.returncode == 1
 
 
+def test_an_archive_of_no_good_cable_builds_and_takes_one_added_later(tmp_path: Path) -> None:
+    """Every input malformed: a line for each, a site of no cables (the search index's batches
+    of no ids crashed the build), and a good cable added or taken away again builds as a clean
+    build does."""
+    content = tmp_path / "content"
+    (content / "sub").mkdir(parents=True)
+    (content / "binary.txt").write_bytes(b"\xff\xfe\x00garbage\x00\x00")
+    (content / "evil.txt").write_text("Identifier: ../../etc/passwd\nCreated: 2007-10-24 15:09\n\n"
+                                      "SUBJECT: <script>alert(1)</script>\n", encoding="utf-8")
+    (content / "sub" / "cables.csv").write_text('"1","10/24/2007 15:09","07ROME1","Embassy Rome","SECRET",'
+                                                '"","hdr","unterminated', encoding="utf-8")
+    out = tmp_path / "out"
+    proc = run_cli("build", "--content", str(content), "--output", str(out), "--jobs", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert [line.split(":", 1)[0] for line in lines[:-1]] == ["binary.txt", "evil.txt", "sub/cables.csv"]
+    assert lines[-1].startswith("cablesite: 0 cables,") and "3 errors" in lines[-1]
+    assert (out / "index.html").is_file() and (out / "search.html").is_file()
+    assert not any("<script>alert" in data.decode("utf-8", "replace") for data in tree(out).values())
+
+    def same_as_clean(name: str) -> None:
+        result = build(content, out, Config(), jobs=2)
+        clean = tmp_path / name
+        build(content, clean, Config(), jobs=1)
+        assert tree(out) == tree(clean)
+        assert result.written > 0
+
+    shutil.copy(REPO / "content" / "cables" / "07USNATO577.txt", content / "07USNATO577.txt")
+    same_as_clean("clean-one")
+    assert (out / "cable" / "2007" / "10" / "07USNATO577.html").is_file()
+    (content / "07USNATO577.txt").unlink()
+    same_as_clean("clean-none")
+    assert not (out / "cable").exists()
+
+
 def test_bad_config_is_one_clear_line(tmp_path: Path) -> None:
     content = tmp_path / "content"
     shutil.copytree(GOLDEN / "content", content)
