@@ -305,7 +305,10 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             elif search_batches and indexing is None:  # the patch cannot say: make the batches' index again
                 changed += searchplan.remake(pool, output, cache_root, mode, progress, search_batches,  # type: ignore[arg-type]
                                              search_keys, ranged, None, old.pages, keys)
-            if search_batches and patched is None:
+            no_docs = site_info.search and not kept
+            if no_docs:  # no cable: an index of no documents, so that the search page says so
+                changed += searchplan.put_files(output, mode, searchplan.empty(), keys)
+            if (search_batches or no_docs) and patched is None:
                 stale = plan.stale(old.pages, keys) if output.is_dir() else []
             written = [rel for rel, did in changed if did]
             result.written = len(written)

@@ -285,6 +285,11 @@ def put(output: Path, mode: str,
     return changed + put_files(output, mode, indexer.files(doc_tables=False) if indexer else files, keys)
 
 
+def empty() -> list[tuple[str, bytes]]:
+    """The files of an index of no documents (an archive in which no cable parsed)."""
+    return list(SearchIndexer().files(doc_tables=False))
+
+
 def put_files(output: Path, mode: str, files: Iterable[tuple[str, bytes]],
               keys: MutableMapping[str, bytes]) -> list[tuple[str, bool]]:
     """Write index files (a merged index's, or a patch's), each one's key into ``keys``;

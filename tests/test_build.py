@@ -270,6 +270,7 @@ def test_an_archive_of_no_good_cable_builds_and_takes_one_added_later(tmp_path: 
     assert [line.split(":", 1)[0] for line in lines[:-1]] == ["binary.txt", "evil.txt", "sub/cables.csv"]
     assert lines[-1].startswith("cablesite: 0 cables,") and "3 errors" in lines[-1]
     assert (out / "index.html").is_file() and (out / "search.html").is_file()
+    assert '"docs":0' in (out / "search" / "meta.js").read_text()  # the search page finds no cable, not no index
     assert not any("<script>alert" in data.decode("utf-8", "replace") for data in tree(out).values())
 
     def same_as_clean(name: str) -> None:
@@ -285,6 +286,8 @@ def test_an_archive_of_no_good_cable_builds_and_takes_one_added_later(tmp_path: 
     (content / "07USNATO577.txt").unlink()
     same_as_clean("clean-none")
     assert not (out / "cable").exists()
+    assert build(content, out, Config(), jobs=2).written == 0  # nothing changed: the empty index stays
+    assert '"docs":0' in (out / "search" / "meta.js").read_text()
 
 
 def test_bad_config_is_one_clear_line(tmp_path: Path) -> None:

@@ -269,3 +269,19 @@ def test_no_match_and_stop_words_only(visit):
     assert visit.page.inner_text("#search-output").strip() == "No cable matches."
     visit.search("q=the")
     assert "common words" in visit.page.inner_text("#search-output")
+
+
+def test_a_site_of_no_cables_says_no_cable_matches(browser, tmp_path):
+    """An archive in which no cable parsed still has a search index, of no documents: the
+    page says that nothing matches, not that the index is missing."""
+    from generator.build import build
+    from generator.config import Config
+
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "broken.txt").write_bytes(b"\xff\xfe\x00 no cable here")
+    build(content, tmp_path / "out", Config(), jobs=1)
+    v = Visit(browser, (tmp_path / "out").as_uri() + "/")
+    v.search("q=embassy")
+    assert v.page.inner_text("#search-output").strip() == "No cable matches."
+    v.close()
