@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import paths, site
 from .model import ERROR, Diagnostic
+from .scan import open_input
 from .views import CableRow, EditorialView
 
 
@@ -34,7 +35,8 @@ def read(content: Path) -> tuple[list[Diagnostic], list[tuple[site.Page, Editori
     for path in sorted(folder.glob("*.md")):
         rel = path.relative_to(content).as_posix()
         try:
-            text = path.read_bytes().decode("utf-8", errors="replace")
+            with open_input(path) as f:
+                text = f.read().decode("utf-8", errors="replace")
         except OSError as exc:
             diagnostics.append(Diagnostic(rel, 0, ERROR, f"cannot read: {exc.strerror or exc}"))
             continue

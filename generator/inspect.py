@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .model import ERROR, FRONT_MATTER_FIELDS, Cable, Diagnostic
 from .parse import iter_csv, read
-from .scan import scan
+from .scan import open_input, scan
 
 BIG_CSV = 8 * 1024 * 1024
 """CSV files above this size are streamed row by row rather than read whole."""
@@ -53,12 +53,13 @@ def read_path(path: Path) -> tuple[list[Cable], list[Diagnostic], int, float]:
             cables: list[Cable] = []
             diags: list[Diagnostic] = []
             start = time.process_time()
-            with path.open("rb") as stream:
+            with open_input(path) as stream:
                 for cable, found in iter_csv(name, stream):
                     cables.extend([cable] if cable is not None else [])
                     diags.extend(found)
             return cables, diags, size, time.process_time() - start
-        data = path.read_bytes()
+        with open_input(path) as f:
+            data = f.read()
     except OSError as exc:
         return [], [Diagnostic(name, 0, ERROR, f"cannot read the file: {exc.strerror or exc}")], 0, 0.0
     start = time.process_time()

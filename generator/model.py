@@ -44,7 +44,17 @@ class Diagnostic:
     """One sentence a reader can act on."""
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+        """One line: ``path:line: severity: message``, whatever the file's name holds."""
+        return f"{one_line(self.path)}:{self.line}: {self.severity}: {one_line(self.message)}"
+
+
+def one_line(text: str) -> str:
+    """``text`` printable on one line: control characters (a newline in a file's name) as
+    Python writes them (``\\n``), and the bytes of a name that is not UTF-8 as ``\\xff``."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF
+                   else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 @fast_pickle

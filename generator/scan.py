@@ -14,17 +14,38 @@ stat the 251,287 files of the whole release again.
 from __future__ import annotations
 
 import bisect
+import errno
 import os
 import stat
 from array import array
 from collections.abc import Iterable
 from operator import attrgetter
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 CABLE_SUFFIXES = frozenset({".html", ".htm", ".txt", ".md", ".csv", ".text", ""})
 Stamps = list[tuple[str, int, int]]
 """``(path relative to content, size, mtime_ns)`` of each input, in :func:`scan`'s order."""
+
+
+NOT_REGULAR = "not a regular file (a named pipe, socket, device or folder)"
+
+
+def open_input(path: str | Path) -> BinaryIO:
+    """Open an input file to read its bytes; OSError (its ``strerror`` :data:`NOT_REGULAR`)
+    when it is not a regular file. A named pipe in the content folder blocked a build for
+    good: opening one waits for a writer, and reading a device may never end. Opened without
+    blocking, then asked what it is."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        os.close(fd)
+        raise
+    if not regular:
+        os.close(fd)
+        raise OSError(errno.EINVAL, NOT_REGULAR, os.fspath(path))
+    return open(fd, "rb")
 
 
 def is_input_name(name: str) -> bool:

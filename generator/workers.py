@@ -25,6 +25,7 @@ from .cache import Cache
 from .config import Config
 from .csvranges import range_key
 from .model import ERROR, WARNING, Cable, Diagnostic
+from .scan import open_input
 from .views import CableView, PageContext, RefView, SiteInfo
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def parse_units(tasks: list[tuple[str, str, int, int, frozenset[str]]]) -> list[
     if hasattr(os, "posix_fadvise"):
         for abs_path, _, start, end, _known in tasks:
             try:
-                fd = os.open(abs_path, os.O_RDONLY)
+                fd = os.open(abs_path, os.O_RDONLY | os.O_NONBLOCK)  # a named pipe: no wait for a writer
             except OSError:
                 continue
             try:
@@ -96,7 +97,7 @@ def _read_unit(task: tuple[str, str, int, int, frozenset[str]]) -> tuple[bytes, 
     UnitResult when the file cannot be read."""
     abs_path, rel, start, end, _known = task
     try:
-        with open(abs_path, "rb") as f:
+        with open_input(abs_path) as f:
             f.seek(start)
             data = f.read() if end < 0 else f.read(end - start)
     except OSError as exc:

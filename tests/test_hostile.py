@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -221,3 +224,63 @@ def test_audit_catches_unsafe_markup(tmp_path: Path) -> None:
     assert any("onmouseover" in p for p in problems) and any("onerror" in p for p in problems)
     assert any("f.xml: not well-formed" in p for p in problems)
     assert not any("search.js" in p for p in problems)
+
+
+def _mission_cable_with(shape: str) -> str:
+    """The mission cable with a pathological stretch of text in it (see the test below)."""
+    text = (REPO / "content" / "cables" / "07USNATO577.txt").read_text(encoding="utf-8")
+    banner = text.index("C O N F I D E N T I A L SECTION 01 OF 03")
+    if shape == "a million blank lines":
+        return text[:banner] + "\n" * 1_000_000 + text[banner:]
+    # each banner followed by the lines that follow the first one: a header repeated all along
+    section = "C O N F I D E N T I A L SECTION 01 OF 03 USNATO 000577\n" + "THE SAME LINE OF TEXT.\n" * 5
+    return text[:banner] + section * 5000 + text[banner:]
+
+
+@pytest.mark.parametrize("shape", ["a million blank lines", "5,000 identical sections"])
+def test_pathological_text_parses_in_linear_time(shape: str, tmp_path: Path) -> None:
+    """Text shaped to defeat a parser parses in a second or so, not for hours. Each shape hung
+    a build: a million blank lines met ``^\\s*SIPDIS`` (multiline: from every line start to
+    the end of the blank run) and a ``pop(0)`` loop, both quadratic; thousands of repeated
+    section banners made the repeated-header check compare every section with every other.
+    A subprocess with a limit far above the time it takes, so that a regression fails the
+    test rather than hanging the suite."""
+    path = tmp_path / "07USNATO577.txt"
+    path.write_text(_mission_cable_with(shape), encoding="utf-8")
+    code = ("import sys; from pathlib import Path; from generator import parse; "
+            "cables, diags = parse.read('c.txt', Path(sys.argv[1]).read_bytes()); "
+            "assert [c.id for c in cables] == ['07USNATO577'], (cables, diags); "
+            "print(len(cables[0].body))")
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120,
+                          cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout) > 5000
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_named_pipes_and_odd_file_names_are_one_line_each(tmp_path: Path) -> None:
+    """A named pipe among the cables (and as an editorial page) is reported, not read: opening
+    one waited for a writer and hung the build (and ``cablesite check``). A file name holding
+    a newline, a terminal escape or bytes that are not UTF-8 is still named on one line."""
+    content = tmp_path / "content"
+    (content / "pages").mkdir(parents=True)
+    (content / "07USNATO577.txt").write_bytes((REPO / "content" / "cables" / "07USNATO577.txt").read_bytes())
+    os.mkfifo(content / "pipe.txt")
+    os.mkfifo(content / "pages" / "about.md")
+    (content / "new\nline.txt").write_text("")
+    (content / "\x1b[31mred.txt").write_text("")
+    (content / os.fsdecode(b"\xff\xfe.txt")).write_text("")
+    runs = {"build": (["build", "--content", str(content), "--output", str(tmp_path / "out")], "stderr"),
+            "check": (["check", str(content)], "stdout")}
+    for command, (args, stream) in runs.items():
+        proc = subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True,
+                              timeout=120, cwd=REPO)
+        said = getattr(proc, stream)
+        assert "Traceback" not in proc.stderr
+        lines = [line for line in said.splitlines() if ": error: " in line]
+        named = sorted(line.split(":0: ", 1)[0].removeprefix(f"{content}/") for line in lines)
+        pages = ["pages/about.md"] if command == "build" else []  # check reads the cables only
+        assert named == ["\\x1b[31mred.txt", "\\xff\\xfe.txt", "new\\nline.txt", *pages, "pipe.txt"], said
+        assert "\x1b" not in said
+        assert "not a regular file" in next(line for line in lines if "pipe.txt" in line)
+    assert (tmp_path / "out" / "cable" / "2007" / "10" / "07USNATO577.html").is_file()

@@ -87,6 +87,12 @@ def _norm(line: str) -> str:
     return " ".join(_SECTION_NO.sub(r"\1\2", line).split())
 
 
+REPEAT_MAX = 100
+"""Lines of a repeated header compared at most. The corpus's longest repeat is 13 lines; with
+no bound, a file of thousands of identical sections took time quadratic in its length (a
+100 MB one parsed for more than ten minutes)."""
+
+
 def _drop_repeated_header(lines: list[str]) -> list[str]:
     """Remove the header block that reappears after a later ``SECTION nn OF nn`` banner."""
     starts = [i for i, line in enumerate(lines) if "SECTION" in line and _SECTION.search(line) and _BANNER.match(line)]
@@ -94,10 +100,18 @@ def _drop_repeated_header(lines: list[str]) -> list[str]:
         return lines
     first = starts[0]
     drop: set[int] = set()
+    normed: dict[int, str] = {}
+
+    def norm(i: int) -> str:
+        got = normed.get(i)
+        if got is None:
+            got = normed[i] = _norm(lines[i])
+        return got
+
     for j in starts[1:]:
-        limit = j - first
+        limit = min(j - first, REPEAT_MAX)
         k = 0
-        while k < limit and j + k < len(lines) and _norm(lines[first + k]) == _norm(lines[j + k]):
+        while k < limit and j + k < len(lines) and norm(first + k) == norm(j + k):
             k += 1
         # keep blank lines at the end of the repeat: they separate what follows
         while k > 0 and not lines[j + k - 1].strip():
@@ -221,11 +235,10 @@ def clean_body(text: str, *, station: str = "", serial: str = "") -> str:
     inline = _inline_marker(station, serial)
     if inline is not None and " OF " in text:
         lines = [inline(line).rstrip() if " OF " in line else line for line in lines]
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    while lines and not lines[-1].strip():
+    first = next((i for i, line in enumerate(lines) if line.strip()), len(lines))  # not pop(0): quadratic
+    while len(lines) > first and not lines[-1].strip():
         lines.pop()
-    return "\n".join(lines)
+    return "\n".join(lines[first:])
 
 
 def _groups(body: str) -> list[tuple[int, list[str]]]:

@@ -28,7 +28,9 @@ from .body import clean_body, split_header
 
 PARTIAL_NOTE = "This record is a partial extract of the original cable."
 _PARTIAL = re.compile(r"^\s*This record is a partial extract of the original cable\.[^\n]*\n?")
-_SIPDIS = re.compile(r"^\s*SIPDIS\b", re.MULTILINE)
+_SIPDIS = re.compile(r"^[^\S\n]*SIPDIS\b", re.MULTILINE)
+"""A line opening with SIPDIS (not ``^\\s*``: from every line start of a million blank lines
+it ran to their end, a quadratic search)."""
 _CUT = re.compile(  # the site's snippet: text, a line "...", then only the banner line again
     r"\n[ \t]*\.\.\.[ \t]*\n(?:[ \t]*\n)*[ \t]*(?:(?:[A-Z] ){4,}|UNCLAS|CONFIDENTIAL|SECRET)[^\n]*\s*\Z")
 _CREATED = (
