@@ -51,10 +51,15 @@ class Diagnostic:
 def one_line(text: str) -> str:
     """``text`` printable on one line: control characters (a newline in a file's name) as
     Python writes them (``\\n``), and the bytes of a name that is not UTF-8 as ``\\xff``."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF
-                   else c.encode("unicode_escape").decode("ascii") for c in text)
+    return text if text.isprintable() else "".join(map(_printable, text))
+
+
+def _printable(c: str) -> str:
+    if c.isprintable():
+        return c
+    if 0xDC80 <= ord(c) <= 0xDCFF:  # a byte that was not UTF-8, as os.fsdecode keeps it
+        return f"\\x{ord(c) - 0xDC00:02x}"
+    return c.encode("unicode_escape").decode("ascii")
 
 
 @fast_pickle

@@ -232,7 +232,7 @@ def _mission_cable_with(shape: str) -> str:
     banner = text.index("C O N F I D E N T I A L SECTION 01 OF 03")
     if shape == "a million blank lines":
         return text[:banner] + "\n" * 1_000_000 + text[banner:]
-    # each banner followed by the lines that follow the first one: a header repeated all along
+    # 5,000 banners each followed by the same five lines: every section repeats the first one's header
     section = "C O N F I D E N T I A L SECTION 01 OF 03 USNATO 000577\n" + "THE SAME LINE OF TEXT.\n" * 5
     return text[:banner] + section * 5000 + text[banner:]
 
