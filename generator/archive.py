@@ -148,7 +148,7 @@ PARSER_VERSION = code_version("model.py", "parse/**/*.py", "glossary.py", "data/
 """Parsed units are cached under this: a change of the parser, or of how the cache keeps them, re-parses."""
 SITE_VERSION = code_version("archive.py", "cache.py", "plan.py", "site.py", "listing.py", "views.py", "feeds.py",
                             "paths.py", "build.py", "workers.py", "searchplan.py", "record.py", "load.py", "csvranges.py",
-                            "editorial.py", "delta.py", "markdown.py", "store.py", "table.py", "search/*.py")
+                            "editorial.py", "delta.py", "moves.py", "markdown.py", "store.py", "table.py", "search/*.py")
 """Part of every page's key: a change to how pages are planned re-renders them."""
 
 

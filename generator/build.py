@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 
-from . import delta, editorial, plan, record, searchplan, site, store, write
+from . import delta, editorial, moves, plan, record, searchplan, site, store, write
 from .archive import PARSER_VERSION, SITE_VERSION, Archive, Entry, choose, index
 from .config import Config, ConfigError, load_config
 from .glossary import GLOSSARY
@@ -203,8 +203,15 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         edited = delta.edited(old.units, new.units, entries, kept, changed_units) if reuse_ok else None
         if last is None and edited is not None:  # the index saved with the record, to patch
             last = record.read_index(cache_root, old.index, kept, saved)
+        moved = None
+        """Cables added, deleted or moved (``moves.py``), when the build did only that."""
+        if reuse_ok and edited is None and changed_units:
+            if last is None:
+                last = record.read_index(cache_root, old.index, kept, saved, any_count=True)
+            moved = moves.moved(old.units, new.units, entries, kept, changed_units, last[0]) \
+                if last is not None else None
         archive = delta.patch_index(last[0], kept, edited) if last is not None and edited is not None \
-            else index(kept)
+            else moves.patch(moved, kept) if moved is not None else index(kept)
         result.phases["index"] = time.monotonic() - start - sum(result.phases.values())
         # 3. plan
         rows = site.Rows(kept)
@@ -259,7 +266,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
                                      searchplan.batch_jobs(archive, rows, search_batches, config.cable_json))
         try:
             files = plan.pages(archive, rows, digests, fp, config, site_info, renderer, kept, editorial_pages,
-                                old, new, reuse_ok, keys, cable_todo, render_pages, edited)
+                                old, new, reuse_ok, keys, cable_todo, render_pages, edited, moved)
             stale = plan.stale(old.pages, keys) if output.is_dir() else []
             if search_batches:  # the index's files are known once it is made: count them then
                 stale = [p for p in stale if not p.startswith("search/")]

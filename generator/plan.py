@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from operator import attrgetter
 
-from . import delta, editorial, feeds, paths, record, site
+from . import delta, editorial, feeds, moves, paths, record, site
 from .archive import Archive, Entry
 from .config import Config
 from .glossary import GLOSSARY
@@ -30,15 +30,23 @@ def pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp: byte
                 site_info: SiteInfo, renderer, kept: dict[str, Entry], editorial_pages: list,
                 old: record.Manifest, new: record.Manifest, reuse_ok: bool, keys: Table,
                 cable_todo: dict[str, list[tuple[str, str, str]]], render_pages: list[site.Page],
-                edited: dict[str, Entry] | None) -> dict[str, bytes]:
+                edited: dict[str, Entry] | None, moved: moves.Moves | None = None) -> dict[str, bytes]:
     """Every page's key into ``keys``; the cable pages to render into ``cable_todo`` and the
     other pages into ``render_pages`` (those whose key is not the one recorded); each listing's
     signature into ``new.listings``. Returns the static files (assets, sitemaps, robots.txt).
     ``edited`` (``delta.edited``): the last parses of the only cables that changed, when the
-    build edited cables and nothing else; the other pages' keys are then taken as recorded."""
+    build edited cables and nothing else; the other pages' keys are then taken as recorded.
+    ``moved`` (``moves.moved``): the cables that went and came, when the build did only that;
+    the pages that can show none of them keep their recorded keys too."""
     pages: list[site.Page] = []
     page_paths: list[str] = []
-    holding, moved = delta.listings(edited, kept) if reuse_ok and edited is not None else ({}, set())
+    moved = moved if reuse_ok and edited is None else None
+    holding, changed = delta.listings(edited, kept) if reuse_ok and edited is not None else ({}, set())
+    if moved is not None:  # the listings that held or hold a cable that went or came are made whole
+        holding = moves.listings(moved)
+        changed = set(holding)
+    planned = reuse_ok and (edited is not None or moved is not None)
+    """Only the pages that may show what changed are planned, the others keep their keys."""
     for item in [*site.plan_indexes(archive, rows, GLOSSARY, config, site_info),
                  *editorial.render(editorial_pages, rows)]:
         if isinstance(item, site.Listing):
@@ -48,8 +56,8 @@ def pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp: byte
             page_paths += item_paths
             recorded = last is not None and len(last) == 4 and all(p in old.pages for p in item_paths)
             # An edit left this listing's members as they were: its ids are the last build's.
-            same = recorded and edited is not None and last[1:3] == (fields, count) \
-                and item.kind in delta.LISTING_KINDS and item.base not in moved
+            same = recorded and planned and last[1:3] == (fields, count) \
+                and item.kind in delta.LISTING_KINDS and item.base not in changed
             mine = holding.get(item.base, ())
             if same and not mine:  # nothing it shows changed
                 keys.update((p, old.pages[p]) for p in item_paths)
@@ -69,18 +77,24 @@ def pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp: byte
             pages.append(item)
             page_paths.append(item.path)
     files = static_files(renderer, config, kept, page_paths, old, new, keys, reuse_ok and edited is not None)
-    only = delta.affected(archive, edited) if reuse_ok and edited is not None else None
+    only = delta.affected(archive, edited) if reuse_ok and edited is not None \
+        else moves.affected(moved, archive) if moved is not None else None
     ids = None
     if only is not None and not config.cable_json:  # the others' keys as recorded, in one go
         # (those of ``only`` too: their keys are made below). The record's cable pages are the
-        # kept cables' (an edit keeps every id and page), unless it lacks some.
-        if keys.take(old.pages, len(kept)):
+        # kept cables' (an edit keeps every id and page), unless it lacks some; after an add
+        # or a delete, the pages of the cables that went go, and those that came are made.
+        went = [e.href for i, e in moved.gone.items() if i not in kept or kept[i].href != e.href] if moved else []
+        if keys.take(old.pages, len(moved.last.order) if moved else len(kept)):
+            for href in went:
+                keys.pop(href, None)
             ids = sorted(only)
         else:
             hrefs = kept.hrefs() if isinstance(kept, Stored) else list(map(attrgetter("href"), kept.values()))
             recorded = list(map(old.pages.get, hrefs))
-            if None not in recorded:
-                keys.update(zip(hrefs, recorded, strict=True))
+            if None not in recorded or (moved is not None and all(
+                    i in only for i, k in zip(kept, recorded, strict=True) if k is None)):
+                keys.update((h, k) for h, k in zip(hrefs, recorded, strict=True) if k is not None)
                 ids = sorted(only)
     for cable_id, page, js, key in site.cable_pages(archive, rows, digests, fp, config.cable_json, only, old.pages,
                                                     ids):
@@ -91,7 +105,7 @@ def pages(archive: Archive, rows: site.Rows, digests: dict[str, bytes], fp: byte
             cable_todo.setdefault(kept[cable_id].unit, []).append((cable_id, page, js))
     # After an edit, a tag's feed shows what it showed unless the tag lists an edited cable.
     quiet = {paths.tag_feed(code) for code in archive.by_tag if paths.tag_base(code) not in holding} \
-        if reuse_ok and edited is not None else set()
+        if planned else set()
     for page in pages:
         if page.path in quiet and page.path in old.pages:
             keys[page.path] = old.pages[page.path]

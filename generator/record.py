@@ -425,12 +425,14 @@ def load_index(cache_root: Path, token: str) -> SavedIndex | None:
 
 
 def read_index(cache_root: Path, token: str, entries: dict[str, Entry],
-               saved: SavedIndex | None = None) -> tuple[Archive, Packed] | None:
+               saved: SavedIndex | None = None, any_count: bool = False) -> tuple[Archive, Packed] | None:
     """The index saved with the record of ``token`` (:func:`load_index`, or ``saved``, read
     before), as an archive of ``entries`` (the record's cables), and its packed form;
-    ``None`` when there is none, or it does not index as many cables."""
+    ``None`` when there is none, or it does not index as many cables. ``any_count``: it may
+    index other cables (``moves.moved``, for which ``entries`` are this build's: only the
+    index's lists are used)."""
     saved = saved if saved is not None else load_index(cache_root, token)
-    if saved is None or len(saved.order) != len(entries):
+    if saved is None or (len(saved.order) != len(entries) and not any_count):
         return None
     archive = Archive(entries, order=saved.order, year_of=YearOf(entries), ids=saved.ids,
                       neighbours=Neighbours(saved.lists["by_origin"], entries))

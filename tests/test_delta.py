@@ -102,6 +102,58 @@ def test_every_kind_of_edit_gives_a_clean_builds_output(content: Path, tmp_path:
         _same_as_clean(content, out, tmp_path, f"fallback{n}")
 
 
+def test_adds_deletes_and_moves_plan_only_what_they_change_and_give_a_clean_builds_output(
+        content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import moves
+
+    seen: list[object] = []
+    real = moves.moved
+    monkeypatch.setattr(moves, "moved", lambda *a: seen.append(real(*a)) or seen[-1])
+    hashed: list[str] = []
+    real_signature = site.Listing.signature
+    monkeypatch.setattr(site.Listing, "signature", lambda self, *a: hashed.append(self.base) or real_signature(self, *a))
+    out = tmp_path / "out"
+    config = Config(per_page=5)  # listings of many pages: a cable moved shifts those between its places
+    build(content, out, config, jobs=1)
+    every = len(hashed)
+    files = sorted(content.iterdir())
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in files}
+    cited = files[20].stem
+
+    def new_cable(cable_id: str, like: Path, origin: str, ref: str) -> None:
+        text = re.sub(r"^Identifier: .*$", f"Identifier: {cable_id}", texts[like.stem], count=1, flags=re.M)
+        text = re.sub(r"^Origin: .*$", f"Origin: {origin}", text, count=1, flags=re.M)
+        text = re.sub(r"^TAGS:.*$", "TAGS: PREL ZZADDED", text, count=1, flags=re.M)
+        (content / f"{cable_id}.txt").write_text(text.replace("SUBJECT:", f"REF: A. {ref}\nSUBJECT:", 1),
+                                                 encoding="utf-8")
+
+    citing = content / "09NEWPOST90.txt"
+    steps = [
+        # its own origin: the only page that shows the cable it cites is that cable's
+        ("add a cable citing one", lambda: new_cable(citing.stem, files[3], "Embassy Elsewhere", cited)),
+        ("delete the cited cable", lambda: (content / f"{cited}.txt").unlink()),
+        ("add it back", lambda: (content / f"{cited}.txt").write_text(texts[cited], encoding="utf-8")),
+        ("a date moved", lambda: _edit(files[7], r"^Created: (\d{4})-(\d\d)-(\d\d)", r"Created: \1-01-01")),
+        ("an origin moved", lambda: _edit(files[8], r"^Origin: .*$", "Origin: Embassy Nowhere")),
+        ("two deleted, one added", lambda: (files[9].unlink(), files[10].unlink(), citing.unlink(),
+                                           new_cable("09NEWPOST78", files[11], "Embassy Abidjan", files[40].stem))),
+    ]
+    for n, (what, change) in enumerate(steps):
+        change()
+        hashed.clear()
+        build(content, out, config, jobs=1)
+        assert isinstance(seen[-1], moves.Moves), what  # planned from what went and came
+        assert 3 <= len(hashed) < every / 2, (what, hashed)
+        _same_as_clean(content, out, tmp_path, f"clean{n}", config)
+        if what.startswith(("add a", "delete", "add it")):
+            page = next(out.rglob(f"{citing.stem}.html")).read_text(encoding="utf-8")
+            assert (f"{cited}.html" in page) == (not what.startswith("delete")), what  # a link, or none
+    shutil.copy(files[13], content / "copy.txt")  # an id held twice: every page planned
+    build(content, out, config, jobs=1)
+    assert seen[-1] is None
+    _same_as_clean(content, out, tmp_path, "duplicate", config)
+
+
 def test_a_plain_edit_hashes_only_the_listings_and_cable_pages_that_show_the_cable(
         content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     hashed: list[str] = []
@@ -493,3 +545,61 @@ def test_an_edit_reads_the_store_of_cables_not_the_whole_record(
     edit_and_check(6, files[9], r"^SUBJECT:", "SUBJECT: PAST THE LIMIT", whole=False)
     saved = record.read(cache)
     assert saved.store != token and saved.entry_patch == {}
+
+
+def test_an_index_patched_for_adds_and_deletes_is_the_index_made_again() -> None:
+    """``moves.patch`` (cables added, deleted, or moved to another date or origin) gives what
+    ``archive.index`` gives, relation by relation, the last index left as it was; and
+    ``moves.affected`` names every cable whose page the change alters."""
+    import copy
+    import random
+
+    from generator import moves
+    from generator.archive import index
+
+    rng = random.Random(5)
+    kept = _random_entries(rng, 60)
+    archive = index(kept)
+    pool = [f"0{rng.randrange(5, 10)}ADDED{i}" for i in range(400)]
+    for step in range(300):
+        new = dict(kept)
+        gone, came = {}, {}
+        for cable_id in rng.sample(sorted(kept), rng.randrange(0, 3)):  # deleted, or moved
+            gone[cable_id] = new.pop(cable_id)
+            if rng.random() < 0.4:
+                old = gone[cable_id]
+                new[cable_id] = came[cable_id] = old._replace(
+                    created=f"200{rng.randrange(5, 10)}-0{rng.randrange(1, 4)}-2{rng.randrange(0, 3)}",
+                    origin=rng.choice(["A", "B", "C", ""]), digest=bytes([step % 256]))
+        cited = [*pool[: step + 10], "99GONE1"]  # ids cited before they come, and one that never does
+        for cable_id in rng.sample([i for i in pool[:step + 3] if i not in kept], rng.randrange(0, 3)):
+            tags = tuple(rng.sample(["PREL", "PGOV", f"NEW{step % 5}"], rng.randrange(0, 3)))
+            new[cable_id] = came[cable_id] = Entry(
+                id=cable_id, created=rng.choice(["", "2007", f"200{rng.randrange(5, 10)}-0{rng.randrange(1, 4)}-15"]),
+                subject="S", origin=rng.choice(["A", "B", ""]), classification=rng.choice(["SECRET", ""]),
+                tags=tags + tags[:1] if rng.random() < 0.2 else tags,
+                ref_ids=tuple(rng.choice([*new, *cited, cable_id]) for _ in range(rng.randrange(0, 4))),
+                unit=cable_id, index=0, source=f"{cable_id}.txt", line=0, editable=False, partial=False, size=1,
+                digest=b"n", href=f"cable/{cable_id}.html", row_digest=b"r")
+        if not gone and not came:
+            continue
+        last = {k: copy.deepcopy(getattr(archive, k)) for k in archive.__slots__}
+        change = moves.Moves(gone, came, archive)
+        patched = moves.patch(change, new)
+        assert all(getattr(archive, k) == v for k, v in last.items()), step  # the last index as it was
+        fresh = index(new)
+        for name in ("entries", "cited_by", "by_tag", "by_origin", "by_year", "by_month", "by_classification",
+                     "order", "year_of", "ids"):
+            assert getattr(patched, name) == getattr(fresh, name), (step, name)
+        assert {i: patched.neighbours[i] for i in new} == {i: fresh.neighbours[i] for i in new}, step
+        # a page shows its cable's citers, the cables it cites and its neighbours: those of the
+        # cables whose page changed are named
+        affected = moves.affected(change, patched)
+        for i in new:
+            shown = (new[i], tuple(fresh.cited_by.get(i, ())), fresh.neighbours[i],
+                     tuple(r in new for r in new[i].ref_ids))
+            was = (kept.get(i), tuple(archive.cited_by.get(i, ())), archive.neighbours.get(i),
+                   tuple(r in kept for r in kept[i].ref_ids) if i in kept else None)
+            if shown != was:
+                assert i in affected, (step, i)
+        kept, archive = new, patched
