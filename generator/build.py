@@ -68,6 +68,8 @@ class Result:
     """Wall seconds of each phase (load, index, plan, render, save of the record), for benchmarks."""
     search_deferred: bool = False
     """The search index was left as the last build made it (``defer_search``)."""
+    stopped: bool = False
+    """``strict`` and a warning or an error: the build stopped before writing, ``output/`` as it was."""
 
     @property
     def errors(self) -> int:
@@ -84,8 +86,10 @@ def _site_info(config: Config, pages: tuple[Link, ...]) -> SiteInfo:
 
 
 def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progress: bool = False,
-          defer_search: bool = False, warm: Warm | None = None) -> Result:
+          defer_search: bool = False, warm: Warm | None = None, strict: bool = False) -> Result:
     """Build ``content`` into ``output``; raise :class:`BuildError` when it cannot finish.
+    ``strict``: a warning or an error stops the build once the cables are read and indexed,
+    before anything is written (:attr:`Result.stopped`).
 
     ``defer_search`` (for ``cablesite serve``) keeps the last build's search index when the
     cables changed, so the pages are out at once; the next build then remakes the index.
@@ -110,11 +114,11 @@ def build(content: Path, output: Path, config: Config, *, jobs: int = 1, progres
         with write.hold(output, _cache_root(output)):
             warm = warm or Warm()
             try:
-                return _build(content, output, config, jobs, progress, defer_search, enabled, warm)
+                return _build(content, output, config, jobs, progress, defer_search, enabled, warm, strict)
             except (CacheMiss, Damaged):  # the record names a parse the cache lost, or is damaged
                 # within: once more, reading every file
                 record.invalidate(_cache_root(output))
-                return _build(content, output, config, jobs, progress, defer_search, enabled, warm)
+                return _build(content, output, config, jobs, progress, defer_search, enabled, warm, strict)
     except write.Busy as exc:
         raise BuildError(str(exc)) from None
     finally:
@@ -129,7 +133,7 @@ def _cache_root(output: Path) -> Path:
 
 
 def _build(content: Path, output: Path, config: Config, jobs: int, progress: bool,
-           defer_search: bool, gc_after_plan: bool, warm: Warm) -> Result:
+           defer_search: bool, gc_after_plan: bool, warm: Warm, strict: bool = False) -> Result:
     from .render import Renderer
 
     start = time.monotonic()
@@ -213,6 +217,11 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
         archive = delta.patch_index(last[0], kept, edited) if last is not None and edited is not None \
             else moves.patch(moved, kept) if moved is not None else index(kept)
         result.phases["index"] = time.monotonic() - start - sum(result.phases.values())
+        if strict and (diagnostics or editorial_diags):  # every warning is known: stop before writing
+            diagnostics.extend(editorial_diags)
+            result.stopped = True
+            result.seconds = time.monotonic() - start
+            return result
         # 3. plan
         rows = site.Rows(kept)
         digests = site.Digests(kept)
@@ -409,7 +418,8 @@ def run_build(args, hold: list[object] | None = None) -> int:
         warm = Warm()
         if hold is not None:
             hold.append(warm)
-        result = build(args.content, args.output, config, jobs=args.jobs, progress=progress, warm=warm)
+        result = build(args.content, args.output, config, jobs=args.jobs, progress=progress, warm=warm,
+                       strict=args.strict)
     except (ConfigError, BuildError, write.UnsafePath) as exc:
         print(f"cablesite: error: {exc}", file=sys.stderr)
         return 1
@@ -419,6 +429,9 @@ def run_build(args, hold: list[object] | None = None) -> int:
         print(f"cablesite: error: {exc.strerror or exc}{where} (output left as it was)", file=sys.stderr)
         return 1
     report(result)
+    if result.stopped:
+        print(f"cablesite: --strict: the build stopped on {result.warnings} warnings and {result.errors} errors; "
+              f"{args.output} left as it was", file=sys.stderr)
     if result.errors and args.strict or result.warnings and args.strict:
         return 1
     return 0

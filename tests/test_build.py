@@ -251,6 +251,29 @@ def test_cli_build_summary_and_strict(tmp_path: Path) -> None:
     assert strict.returncode == 1
 
 
+def test_strict_stops_on_a_warning_before_writing_and_builds_when_there_is_none(tmp_path: Path) -> None:
+    """``--strict``: a warning fails the build and leaves ``output/`` as it was (the site
+    deployed stays the last good one); with no warning it builds as without."""
+    content = tmp_path / "content"
+    shutil.copytree(REPO / "content", content)
+    out = tmp_path / "out"
+    good = run_cli("build", "--content", str(content), "--output", str(out), "--strict")
+    assert good.returncode == 0, good.stderr
+    assert "0 warnings, 0 errors" in good.stderr
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    seed = next((content / "cables").iterdir())
+    seed.write_text(seed.read_text(encoding="utf-8").replace("TAGS:", "TAGS: ZZSTRICT", 1), encoding="utf-8")
+    (content / "cables" / "broken.txt").write_text("not a cable at all\n", encoding="utf-8")
+    strict = run_cli("build", "--content", str(content), "--output", str(out), "--strict")
+    assert strict.returncode == 1
+    assert "broken.txt:0: error:" in strict.stderr and "Traceback" not in strict.stderr
+    assert f"--strict: the build stopped on 0 warnings and 1 errors; {out} left as it was" in strict.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # not the edited cable's page
+    plain = run_cli("build", "--content", str(content), "--output", str(out))
+    assert plain.returncode == 0
+    assert any(b"ZZSTRICT" in p.read_bytes() for p in out.rglob("*.html"))
+
+
 def test_an_archive_of_no_good_cable_builds_and_takes_one_added_later(tmp_path: Path) -> None:
     """Every input malformed: a line for each, a site of no cables (the search index's batches
     of no ids crashed the build), and a good cable added or taken away again builds as a clean

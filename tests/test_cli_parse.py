@@ -145,7 +145,8 @@ def test_the_program_says_everything_before_it_exits(tmp_path: Path) -> None:
     strict = subprocess.run([*args[:5], str(content), *args[6:], "--strict"], cwd=tmp_path, capture_output=True,
                             text=True, timeout=120, env=env)
     assert strict.returncode == 1 and "bad.txt:0: error" in strict.stderr
-    assert strict.stderr.splitlines()[-1].startswith("cablesite: 1 cables, ")
+    assert strict.stderr.splitlines()[-2].startswith("cablesite: 1 cables, ")
+    assert strict.stderr.splitlines()[-1].startswith("cablesite: --strict: the build stopped on 0 warnings and 1 errors")
     # what a command writes to a pipe, block-buffered, is flushed before the process ends
     parsed = subprocess.run([sys.executable, "-m", "generator", "parse", "--no-body", str(content / "07USNATO577.txt")],
                             cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
