@@ -12,7 +12,8 @@ one of them, and the others keep the keys the build record holds:
   (:func:`listings`), only its pages that show an edited cable can change.
 
 Anything else (a cable added or deleted, a date or origin changed, a duplicate id, a unit
-missing from the record) returns ``None``: every page is planned, as on any other build.
+missing from the record) returns ``None``: ``moves.py`` then plans an add, a delete or a
+move; every page is planned for the rest, as on any other build.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 A page's key hashes what it shows with the theme's and settings' fingerprint (``fp``); a
 page whose key is the one the build record holds keeps its file. After an edit of a few
-cables (``delta.edited``), only the pages that can show them are planned: the others keep
-their recorded keys without being looked at.
+cables (``delta.edited``), or an add or a delete (``moves.moved``), only the pages that can
+show them are planned: the others keep their recorded keys without being looked at.
 """
 
 from __future__ import annotations
