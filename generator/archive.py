@@ -117,6 +117,21 @@ def preference(entry: Entry) -> tuple:
     return (not entry.editable, entry.partial, -entry.size, entry.source, entry.line)
 
 
+def share(entries: list[Entry], memo: dict) -> list[Entry]:
+    """``entries`` with their origin, classification and tags made the objects ``memo`` holds
+    for them (it keeps those it meets first). A worker's message unpickles its own copies:
+    the entries of a cable folder arrive 32 files at a time, and a string for every origin,
+    classification and tag of the 251,287 cables took about 100 MB of the build's memory."""
+    out = []
+    keep, get = memo.setdefault, memo.get
+    for e in entries:
+        tags = get(e.tags)
+        if tags is None:
+            tags = memo[e.tags] = tuple([keep(t, t) for t in e.tags])
+        out.append(tuple.__new__(Entry, (e[0], e[1], e[2], keep(e[3], e[3]), keep(e[4], e[4]), tags, *e[6:])))
+    return out
+
+
 @dataclass(slots=True)
 class UnitResult:
     """What a worker sends back for one unit."""

@@ -14,7 +14,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from . import csvranges
-from .archive import Entry
+from .archive import Entry, share
 from .model import ERROR, WARNING, Diagnostic
 from .record import Manifest
 from .scan import Changes, Columns, Stamps, changed_since, stamps
@@ -104,12 +104,13 @@ def load_units(content: Path, files: Stamps | Columns, old: Manifest, new: Manif
     """(CSV, start) -> key of each range parsed."""
     # Even one file goes to a worker, which has the parsers imported (``workers._init_worker``).
     parsed = pool.imap(parse_units, _batches(tasks), progress, "parsing", inline=False)
+    shared: dict = {}
     for task, res in zip(tasks, (r for batch in parsed for r in batch), strict=True):
         if not res.key:
             diagnostics.extend(res.diagnostics)
             continue
         read.append(res.key)
-        new.units[res.key] = old.units[res.key] if res.known else (res.entries, res.diagnostics)
+        new.units[res.key] = old.units[res.key] if res.known else (share(res.entries, shared), res.diagnostics)
         if res.source in planned:
             ranged[res.source, task[2]] = res.key
         else:
