@@ -18,7 +18,7 @@ move; every page is planned for the rest, as on any other build.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from . import paths
 from .archive import UNKNOWN_LEVEL, UNKNOWN_ORIGIN, Archive, Entry, YearOf
@@ -74,14 +74,23 @@ LISTING_KINDS = ("tag", "origin", "classification", "year", "month")
 """The listings :func:`listing_bases` knows (any other kind is planned whole)."""
 
 
-def listing_bases(e: Entry) -> set[str]:
-    """The base paths of the listings that hold ``e`` (the rules of ``archive.index``)."""
-    bases = {paths.tag_base(t) for t in e.tags}
-    bases.add(paths.origin_base(e.origin or UNKNOWN_ORIGIN))
-    bases.add(paths.classification_base(e.classification or UNKNOWN_LEVEL))
+def listing_keys(e: Entry) -> list[tuple[str, str]]:
+    """(kind, key) of each listing that holds ``e`` (the rules of ``archive.index``): a tag
+    ``e`` names twice is there twice, as the tag's list holds it twice."""
+    keys = [("tag", t) for t in e.tags]
+    keys += [("origin", e.origin or UNKNOWN_ORIGIN), ("classification", e.classification or UNKNOWN_LEVEL)]
     if len(e.created) >= 7:
-        bases.update((paths.year_base(e.created[:4]), paths.month_base(e.created[:7])))
-    return bases
+        keys += [("year", e.created[:4]), ("month", e.created[:7])]
+    return keys
+
+
+_BASES = {"tag": paths.tag_base, "origin": paths.origin_base, "classification": paths.classification_base,
+          "year": paths.year_base, "month": paths.month_base}
+
+
+def listing_bases(e: Entry) -> set[str]:
+    """The base paths of the listings that hold ``e``."""
+    return {_BASES[kind](key) for kind, key in listing_keys(e)}
 
 
 def listings(before: Mapping[str, Entry], kept: Mapping[str, Entry]) -> tuple[dict[str, set[str]], set[str]]:
@@ -116,8 +125,8 @@ def patch_index(last: Archive, kept: dict[str, Entry], before: Mapping[str, Entr
 
     for cable_id, old in before.items():
         new = kept[cable_id]
-        cites, cited = _cited(new, kept), _cited(old, kept)
-        for r in cites ^ cited:
+        cites, cited_before = cited(new, kept), cited(old, kept)
+        for r in cites ^ cited_before:
             _place(archive.cited_by, r, cable_id, int(r in cites), newest_first, oldest_first=True)
         for t in set(old.tags) | set(new.tags):
             if old.tags.count(t) != new.tags.count(t):
@@ -129,7 +138,7 @@ def patch_index(last: Archive, kept: dict[str, Entry], before: Mapping[str, Entr
     return archive
 
 
-def _cited(e: Entry, kept: Mapping[str, Entry]) -> set[str]:
+def cited(e: Entry, kept: Mapping[str, Entry]) -> set[str]:
     """The archive's cables ``e`` cites (``archive.index``'s rule)."""
     return {r for r in e.ref_ids if r in kept and r != e.id}
 
@@ -137,17 +146,29 @@ def _cited(e: Entry, kept: Mapping[str, Entry]) -> set[str]:
 def _place(lists: dict[str, list[str]], key: str, cable_id: str, times: int, sort_key, oldest_first: bool = False) -> None:
     """``lists[key]`` (a copy of it) holding ``cable_id`` ``times`` times at its place in the
     list's order (newest first, or oldest first); an empty list goes from ``lists``."""
-    ids = [i for i in lists.get(key, ()) if i != cable_id]
-    if times:
+    put(lists, key, remade(lists.get(key, ()), {cable_id}, [cable_id] * times, sort_key, not oldest_first))
+
+
+def remade(ids: Sequence[str], going: set[str], coming: Sequence[str], sort_key: Callable[[str], object],
+           newest_first: bool = True) -> list[str]:
+    """``ids`` (in ``sort_key``'s order, descending when ``newest_first``) without ``going``,
+    with each of ``coming`` at its place (as many times as it is there): a new list."""
+    out = [i for i in ids if i not in going] if going else list(ids)
+    for cable_id in coming:
         mine = sort_key(cable_id)
-        lo, hi = 0, len(ids)
+        lo, hi = 0, len(out)
         while lo < hi:  # the first position whose cable comes after this one
             mid = (lo + hi) // 2
-            if (sort_key(ids[mid]) < mine) if oldest_first else (sort_key(ids[mid]) > mine):
+            if (sort_key(out[mid]) > mine) if newest_first else (sort_key(out[mid]) < mine):  # type: ignore[operator]
                 lo = mid + 1
             else:
                 hi = mid
-        ids[lo:lo] = [cable_id] * times
+        out.insert(lo, cable_id)
+    return out
+
+
+def put(lists: dict[str, list[str]], key: str, ids: list[str]) -> None:
+    """``lists[key] = ids``; an empty list goes from ``lists`` (``archive.index`` keeps none)."""
     if ids:
         lists[key] = ids
     else:

@@ -20,12 +20,11 @@ Anything else (an id held twice, before or now; more than :data:`MAX_MOVED` cabl
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
-from .archive import UNKNOWN_LEVEL, UNKNOWN_ORIGIN, Archive, Entry, Neighbours, YearOf
-from .delta import Units, listing_bases
+from .archive import UNKNOWN_ORIGIN, Archive, Entry, Neighbours, YearOf
+from .delta import Units, cited, listing_bases, listing_keys, put, remade
 
 MAX_MOVED = 1000
 """More cables went or came than this: plan every page (a batch of the release's days was
@@ -79,69 +78,46 @@ def patch(moves: Moves, kept: dict[str, Entry]) -> Archive:
     out = Archive(kept, cited_by=dict(last.cited_by), by_tag=dict(last.by_tag), by_origin=dict(last.by_origin),
                   by_year=dict(last.by_year), by_month=dict(last.by_month),
                   by_classification=dict(last.by_classification), year_of=YearOf(kept))
-    out.order = _remade(last.order, set(gone), list(came), newest_first, newest_first=True)
-    out.ids = _remade(last.ids, set(gone), list(came), str, newest_first=False)
-    for name, members in (("by_tag", _tags), ("by_origin", _origin), ("by_classification", _level),
-                          ("by_year", _year), ("by_month", _month)):
-        lists = getattr(out, name)
-        going: dict[str, set[str]] = {}
-        coming: dict[str, list[str]] = {}
-        for cable_id, e in gone.items():
-            for key in members(e):
-                going.setdefault(key, set()).add(cable_id)
-        for cable_id, e in came.items():
-            for key in members(e):
-                coming.setdefault(key, []).append(cable_id)
-        for key in going.keys() | coming.keys():
-            _put(lists, key, _remade(lists.get(key, ()), going.get(key, set()), coming.get(key, []),
-                                     newest_first, newest_first=True))
+    out.order = remade(last.order, set(gone), list(came), newest_first)
+    out.ids = remade(last.ids, set(gone), list(came), str, newest_first=False)
+    going: dict[tuple[str, str], set[str]] = {}
+    coming: dict[tuple[str, str], list[str]] = {}
+    for cable_id, e in gone.items():
+        for kind_key in listing_keys(e):
+            going.setdefault(kind_key, set()).add(cable_id)
+    for cable_id, e in came.items():
+        for kind_key in listing_keys(e):
+            coming.setdefault(kind_key, []).append(cable_id)
+    for kind, key in going.keys() | coming.keys():
+        lists = getattr(out, f"by_{kind}")
+        put(lists, key, remade(lists.get(key, ()), going.get((kind, key), set()), coming.get((kind, key), []),
+                               newest_first))
     _patch_cited_by(out.cited_by, gone, came, kept, newest_first)
     out.neighbours = Neighbours(out.by_origin, kept)
     return out
-
-
-def _tags(e: Entry) -> Iterable[str]:
-    return e.tags  # a tag twice: listed twice, as ``archive.index`` does
-
-
-def _origin(e: Entry) -> Iterable[str]:
-    return (e.origin or UNKNOWN_ORIGIN,)
-
-
-def _level(e: Entry) -> Iterable[str]:
-    return (e.classification or UNKNOWN_LEVEL,)
-
-
-def _year(e: Entry) -> Iterable[str]:
-    return (e.created[:4],) if len(e.created) >= 7 else ()
-
-
-def _month(e: Entry) -> Iterable[str]:
-    return (e.created[:7],) if len(e.created) >= 7 else ()
 
 
 def _patch_cited_by(cited_by: dict[str, list[str]], gone: dict[str, Entry], came: dict[str, Entry],
                     kept: Mapping[str, Entry], sort_key: Callable[[str], tuple[str, str]]) -> None:
     """``cited_by`` (a copy of the last index's) as ``archive.index`` makes it for ``kept``:
     oldest citer first, each citer once."""
-    going: dict[str, set[str]] = {}
-    coming: dict[str, list[str]] = {}
-    for cable_id, e in gone.items():
-        for r in _cites(e):
-            going.setdefault(r, set()).add(cable_id)
     new_ids = {i for i in came if i not in gone}
     """Cables the last build did not hold: their citers may be any cable (a reference that did
     not resolve then): those are found by a pass over the cables' references."""
+    going: dict[str, set[str]] = {}
+    coming: dict[str, list[str]] = {}
+    for cable_id, e in gone.items():
+        for r in cited(e, kept):  # (the lists of the cables that went go below)
+            going.setdefault(r, set()).add(cable_id)
     for cable_id, e in came.items():
-        for r in _cites(e):
-            if r in kept and r not in new_ids:
-                coming.setdefault(r, []).append(cable_id)
+        for r in cited(e, kept) - new_ids:
+            coming.setdefault(r, []).append(cable_id)
     for cable_id in gone:
         if cable_id not in kept:
             cited_by.pop(cable_id, None)
     for r in going.keys() | coming.keys():
-        _put(cited_by, r, _remade(cited_by.get(r, ()), going.get(r, set()), coming.get(r, []), sort_key,
-                                  newest_first=False))
+        put(cited_by, r, remade(cited_by.get(r, ()), going.get(r, set()), coming.get(r, []), sort_key,
+                                newest_first=False))
     if new_ids:
         citers: dict[str, list[str]] = {}
         for e in kept.values():
@@ -151,46 +127,6 @@ def _patch_cited_by(cited_by: dict[str, list[str]], gone: dict[str, Entry], came
                         citers.setdefault(r, []).append(e.id)
         for r, ids in citers.items():
             cited_by[r] = sorted(ids, key=sort_key)
-
-
-def _cites(e: Entry) -> Iterable[str]:
-    """The ids ``e`` cites, each once, not its own (``archive.index``'s rule, before knowing
-    which the archive holds)."""
-    return (r for r in dict.fromkeys(e.ref_ids) if r != e.id)
-
-
-def _put(lists: dict[str, list[str]], key: str, ids: list[str]) -> None:
-    if ids:
-        lists[key] = ids
-    else:
-        lists.pop(key, None)
-
-
-def _remade(ids: Sequence[str], going: set[str], coming: list[str], sort_key: Callable[[str], object],
-            newest_first: bool) -> list[str]:
-    """``ids`` (sorted by ``sort_key``, descending when ``newest_first``) without ``going``,
-    with ``coming`` each at its place (as many times as it is in ``coming``): a new list."""
-    out = [i for i in ids if i not in going] if going else list(ids)
-    for cable_id in sorted(coming, key=sort_key, reverse=newest_first):
-        mine = sort_key(cable_id)
-        if newest_first:  # the first position whose cable is older: after every newer one
-            at = bisect.bisect_left(out, _Desc(mine), key=lambda i: _Desc(sort_key(i)))
-        else:
-            at = bisect.bisect_right(out, mine, key=sort_key)
-        out.insert(at, cable_id)
-    return out
-
-
-class _Desc:
-    """A sort key turned around, for a binary search of a list in descending order."""
-
-    __slots__ = ("key",)
-
-    def __init__(self, key: object) -> None:
-        self.key = key
-
-    def __lt__(self, other: _Desc) -> bool:
-        return other.key < self.key  # type: ignore[operator]
 
 
 def affected(moves: Moves, archive: Archive) -> set[str]:

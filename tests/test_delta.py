@@ -63,6 +63,14 @@ def _same_as_clean(content: Path, out: Path, tmp_path: Path, name: str, config: 
         assert stored.hrefs() == [kept[i].href for i in sorted(kept)]
 
 
+def _listings_keyed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The base of each listing whose pages a build keys from now on (``Listing.signature``)."""
+    hashed: list[str] = []
+    real_signature = site.Listing.signature
+    monkeypatch.setattr(site.Listing, "signature", lambda self, *a: hashed.append(self.base) or real_signature(self, *a))
+    return hashed
+
+
 def test_every_kind_of_edit_gives_a_clean_builds_output(content: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[object] = []
@@ -109,9 +117,7 @@ def test_adds_deletes_and_moves_plan_only_what_they_change_and_give_a_clean_buil
     seen: list[object] = []
     real = moves.moved
     monkeypatch.setattr(moves, "moved", lambda *a: seen.append(real(*a)) or seen[-1])
-    hashed: list[str] = []
-    real_signature = site.Listing.signature
-    monkeypatch.setattr(site.Listing, "signature", lambda self, *a: hashed.append(self.base) or real_signature(self, *a))
+    hashed = _listings_keyed(monkeypatch)
     out = tmp_path / "out"
     config = Config(per_page=5)  # listings of many pages: a cable moved shifts those between its places
     build(content, out, config, jobs=1)
@@ -211,9 +217,7 @@ def test_touched_files_with_the_same_bytes_plan_nothing(content: Path, tmp_path:
     seen: list[object] = []
     real = delta.edited
     monkeypatch.setattr(delta, "edited", lambda *a: seen.append(real(*a)) or seen[-1])
-    hashed: list[str] = []
-    real_signature = site.Listing.signature
-    monkeypatch.setattr(site.Listing, "signature", lambda self, *a: hashed.append(self.base) or real_signature(self, *a))
+    hashed = _listings_keyed(monkeypatch)
     for p in sorted(content.iterdir())[:5]:
         st = p.stat()
         os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
