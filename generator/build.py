@@ -196,6 +196,7 @@ def _build(content: Path, output: Path, config: Config, jobs: int, progress: boo
             # No input of any page changed (cables, settings, theme, code, editorial pages): done.
             diagnostics.extend(editorial_diags)
             write.recover(output)  # what an interrupted build may have left beside output/
+            result.stopped = strict and bool(diagnostics)  # output/ is the last build's, as it was
             result.unchanged = len(old.pages)
             result.seconds = time.monotonic() - start
             # A server's next build patches the index after an edit: make it now, not then.
@@ -430,11 +431,13 @@ def run_build(args, hold: list[object] | None = None) -> int:
         return 1
     report(result)
     if result.stopped:
-        print(f"cablesite: --strict: the build stopped on {result.warnings} warnings and {result.errors} errors; "
-              f"{args.output} left as it was", file=sys.stderr)
-    if result.errors and args.strict or result.warnings and args.strict:
-        return 1
-    return 0
+        print(f"cablesite: {stopped_line(result)}; {args.output} left as it was", file=sys.stderr)
+    return 1 if result.stopped or args.strict and result.diagnostics else 0
+
+
+def stopped_line(result: Result) -> str:
+    """What a build that ``--strict`` stopped says (``build`` and ``serve``)."""
+    return f"--strict: the build stopped on {result.warnings} warnings and {result.errors} errors"
 
 
 def report(result: Result) -> None:

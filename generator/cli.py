@@ -16,7 +16,8 @@ def _add_build_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--theme", type=Path, default=None, help="theme folder (default: themes/default)")
     p.add_argument("--config", type=Path, default=None, help="cablesite.toml (default: beside --content)")
     p.add_argument("--strict", action="store_true",
-                   help="a warning fails the build, before anything is written")
+                   help="a warning fails the build, before anything is written "
+                        "(serve: the last good site stays up, the browser says why)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
 
 

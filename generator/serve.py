@@ -40,7 +40,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from . import write
-from .build import BuildError, Result, build, report
+from .build import BuildError, Result, build, report, stopped_line
 from .config import Config, ConfigError, load_config
 from .devserver import ServeError, SiteState, bind
 from .warm import Warm
@@ -183,7 +183,7 @@ def run_once(args, state: SiteState, jobs: int, previous: Result | None,
         config = _load(args)
         with stopper.build() if stopper else nullcontext(), state.building():
             result = build(args.content, args.output, config, jobs=jobs, progress=False,
-                           defer_search=previous is not None, warm=warm)
+                           defer_search=previous is not None, warm=warm, strict=args.strict)
     except (ConfigError, BuildError, write.UnsafePath) as exc:
         state.finish(changed=False, error=_one_line(exc))
         _say(f"rebuild failed: {_one_line(exc)} (still serving the last good site; save a fix to retry)")
@@ -198,12 +198,16 @@ def run_once(args, state: SiteState, jobs: int, previous: Result | None,
         state.finish(changed=False, error=message)
         _say(f"rebuild failed: {message} (still serving the last good site; save a fix to retry)")
         return None, None
-    changed = previous is None or bool(result.written or result.deleted)
-    state.finish(changed=changed)
+    if result.stopped:  # --strict: nothing written; the browser shows why until a fix
+        state.finish(changed=False, error=stopped_line(result))
+    else:
+        state.finish(changed=previous is None or bool(result.written or result.deleted))
     if previous is None:
         report(result)
     else:
         _report_rebuild(result, previous)
+    if result.stopped and previous is not None:
+        _say(f"{stopped_line(result)} (still serving the last good site; save a fix to retry)")
     if result.search_deferred:
         # The pages are out; now the search index catches up. Requests are not held for it:
         # it changes only files under search/, each replaced whole, and no page.
@@ -305,6 +309,9 @@ def run_serve(args) -> int:
         observer = start_observer(*targets, ignored, events)
         warm.watching()
         config, result = run_once(args, state, args.jobs, None, stopper, warm)
+        if result is not None and result.stopped:  # as `mkdocs serve --strict`: no site to serve
+            _say(f"{stopped_line(result)}; fix it or serve without --strict")
+            return 1
         url_host = "localhost" if args.bind in ("127.0.0.1", "::1", "localhost") else args.bind
         _say(f"serving http://{url_host}:{port}/ (watching {args.content}; Ctrl-C to stop)")
         while True:

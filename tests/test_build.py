@@ -272,6 +272,9 @@ def test_strict_stops_on_a_warning_before_writing_and_builds_when_there_is_none(
     plain = run_cli("build", "--content", str(content), "--output", str(out))
     assert plain.returncode == 0
     assert any(b"ZZSTRICT" in p.read_bytes() for p in out.rglob("*.html"))
+    again = run_cli("build", "--content", str(content), "--output", str(out), "--strict")  # nothing changed
+    assert again.returncode == 1 and "broken.txt:0: error:" in again.stderr
+    assert f"--strict: the build stopped on 0 warnings and 1 errors; {out} left as it was" in again.stderr
 
 
 def test_an_archive_of_no_good_cable_builds_and_takes_one_added_later(tmp_path: Path) -> None:

@@ -530,6 +530,41 @@ def test_serve_rebuilds_when_the_settings_change(served: Served, archive: Path) 
     assert "Costa Rica and Libya threads" in served.get(CITED_PAGE)[1]
 
 
+def test_serve_strict_keeps_the_last_good_site_while_a_cable_is_malformed(archive: Path) -> None:
+    """``serve --strict``: a rebuild meeting a malformed cable writes nothing (the pages stay
+    the last good site's), says why on the terminal and in the browser's status, and builds
+    again once the file is fixed. A first build that meets one does not serve at all."""
+    import subprocess
+    import sys
+
+    served = Served(archive, "--strict")
+    try:
+        _, before = served.get(CITING_PAGE)
+        mark = len(served.lines)
+        set_subject(archive / "content" / "cables" / f"{CITING}.txt", NEW_SUBJECT)
+        bad = archive / "content" / "cables" / "broken.txt"
+        bad.write_text("not a cable at all\n", encoding="utf-8")
+        served.wait_for(lambda: served.status()["error"] != "")
+        assert served.status()["error"] == "--strict: the build stopped on 0 warnings and 1 errors"
+        served.wait_line("broken.txt:0: error:", start=mark)
+        assert "last good site" in served.wait_line("--strict: the build stopped", start=mark)
+        assert served.get(CITING_PAGE) == (200, before)
+        bad.unlink()
+        served.wait_for(lambda: served.status()["ok"])
+        assert NEW_SUBJECT in served.get(CITING_PAGE)[1]
+    finally:
+        served.stop()
+
+    bad.write_text("not a cable at all\n", encoding="utf-8")
+    first = subprocess.run(
+        [sys.executable, "-m", "generator", "serve", "--content", str(archive / "content"),
+         "--output", str(archive / "out2"), "--port", str(free_port()), "--strict"],
+        cwd=archive, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 1 and "serving http://" not in first.stderr
+    assert "broken.txt:0: error:" in first.stderr
+    assert "--strict: the build stopped on 0 warnings and 1 errors" in first.stderr
+
+
 def test_a_second_server_on_the_same_output_refuses_to_start(served: Served, archive: Path) -> None:
     import subprocess
     import sys
